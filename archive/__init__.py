@@ -1,0 +1,1 @@
+"""Conference talk notes archive: domain, parsing, tagging, service and storage."""

@@ -1,0 +1,82 @@
+"""Settings, read from the environment in one place (prefix NOTES_), with working local defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the archive; see the README's configuration table."""
+
+    cassandra_hosts: tuple[str, ...] = ("127.0.0.1",)
+    cassandra_port: int = 9042
+    keyspace: str = "notes_archive"
+    replication: str = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    read_consistency: str = "LOCAL_ONE"
+    write_consistency: str = "LOCAL_QUORUM"
+    request_timeout: float = 20.0
+    sources: Path = PROJECT_ROOT / "sources.toml"
+    node_dir: Path = PROJECT_ROOT / "var" / "cassandra"
+    node_heap: str = "1G"
+    node_storage_port: int = 7000
+    node_jmx_port: int = 7199
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    result_backend: str = "redis://127.0.0.1:6379/1"
+    secret_key: str = "dev-only-secret-change-me"
+    admin_token: str = ""
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment (NOTES_* variables), falling back to defaults."""
+    env = os.environ if environ is None else environ
+    d = Settings()
+
+    def get(name: str, default: object) -> str:
+        return _env(env, name, str(default))
+
+    return Settings(
+        cassandra_hosts=tuple(
+            h.strip() for h in get("NOTES_CASSANDRA_HOSTS", ",".join(d.cassandra_hosts)).split(",") if h.strip()
+        ),
+        cassandra_port=int(get("NOTES_CASSANDRA_PORT", d.cassandra_port)),
+        keyspace=get("NOTES_KEYSPACE", d.keyspace),
+        replication=get("NOTES_REPLICATION", d.replication),
+        read_consistency=get("NOTES_READ_CONSISTENCY", d.read_consistency).upper(),
+        write_consistency=get("NOTES_WRITE_CONSISTENCY", d.write_consistency).upper(),
+        request_timeout=float(get("NOTES_REQUEST_TIMEOUT", d.request_timeout)),
+        sources=Path(get("NOTES_SOURCES", d.sources)),
+        node_dir=Path(get("NOTES_NODE_DIR", d.node_dir)),
+        node_heap=get("NOTES_NODE_HEAP", d.node_heap),
+        node_storage_port=int(get("NOTES_NODE_STORAGE_PORT", d.node_storage_port)),
+        node_jmx_port=int(get("NOTES_NODE_JMX_PORT", d.node_jmx_port)),
+        broker_url=get("NOTES_BROKER_URL", d.broker_url),
+        result_backend=get("NOTES_RESULT_BACKEND", d.result_backend),
+        secret_key=get("NOTES_SECRET_KEY", d.secret_key),
+        admin_token=get("NOTES_ADMIN_TOKEN", d.admin_token),
+    )
+
+
+def settings_table() -> list[tuple[str, str]]:
+    """Return (environment variable, default) pairs, for the README and `notes-archive config`."""
+    d = Settings()
+    names = {
+        "cassandra_hosts": "NOTES_CASSANDRA_HOSTS", "cassandra_port": "NOTES_CASSANDRA_PORT",
+        "keyspace": "NOTES_KEYSPACE", "replication": "NOTES_REPLICATION",
+        "read_consistency": "NOTES_READ_CONSISTENCY", "write_consistency": "NOTES_WRITE_CONSISTENCY",
+        "request_timeout": "NOTES_REQUEST_TIMEOUT", "sources": "NOTES_SOURCES",
+        "node_dir": "NOTES_NODE_DIR", "node_heap": "NOTES_NODE_HEAP",
+        "node_storage_port": "NOTES_NODE_STORAGE_PORT", "node_jmx_port": "NOTES_NODE_JMX_PORT",
+        "broker_url": "NOTES_BROKER_URL", "result_backend": "NOTES_RESULT_BACKEND",
+        "secret_key": "NOTES_SECRET_KEY", "admin_token": "NOTES_ADMIN_TOKEN",
+    }
+    return [(names[f.name], str(getattr(d, f.name))) for f in fields(d) if f.name in names]

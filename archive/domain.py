@@ -1,0 +1,153 @@
+"""Domain values of the archive.
+
+Plain dataclasses and domain errors only: nothing here imports cassandra, flask or celery,
+so the parsing, tagging and service layers can be unit tested without any server.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+TALK_KINDS = ("talk", "keynote", "lightning", "tutorial")
+
+
+class ArchiveError(Exception):
+    """Base class of the archive's domain errors."""
+
+
+class NotFound(ArchiveError):
+    """A talk, conference, tag or speaker that the archive does not hold."""
+
+
+class DocumentError(ArchiveError):
+    """A source document that cannot be imported; the message names the problem."""
+
+
+class BadCursor(ArchiveError):
+    """A pagination cursor that is malformed or was tampered with."""
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person presenting a talk, with the organisation they came from when known."""
+
+    name: str
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of a talk: kind is 'page', 'slides', 'video' or 'other'."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Conference:
+    """A conference (or catalogue event) whose talks the archive holds."""
+
+    id: str
+    name: str
+    start: date | None = None
+    end: date | None = None
+    location: str | None = None
+    timezone: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Talk:
+    """One talk of a conference, as the archive stores and shows it."""
+
+    id: str
+    conference_id: str
+    title: str
+    speakers: tuple[Speaker, ...] = ()
+    kind: str = "talk"
+    ordinal: int = 0
+    date: date | None = None
+    starts_at: datetime | None = None
+    links: tuple[Link, ...] = ()
+    video_seconds: int | None = None
+    notes_source: str = ""
+    notes_format: str = ""
+    notes_html: str = ""
+    word_count: int = 0
+    document_id: str = ""
+    anchor: str = ""
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    catalogue_id: str | None = None
+
+    def link(self, kind: str) -> str | None:
+        """Return the first link of the given kind, if any."""
+        return next((l.url for l in self.links if l.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class ParsedTalk:
+    """A talk as a parser found it in one document, before ids, tags and conference facts."""
+
+    title: str
+    speakers: tuple[Speaker, ...] = ()
+    kind: str = "talk"
+    ordinal: int = 0
+    date: date | None = None
+    links: tuple[Link, ...] = ()
+    video_seconds: int | None = None
+    notes_source: str = ""
+    notes_html: str = ""
+    word_count: int = 0
+    anchor: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a parser returns for one document: its title, format and talks in order."""
+
+    title: str
+    format: str  # 'rst', 'markdown' or 'text'
+    talks: tuple[ParsedTalk, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Return text lower-cased, accents stripped and runs of non-alphanumerics turned to spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_SLUG_DROP.sub(" ", ascii_text.lower()).split())
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Return a URL-safe slug of text, cut on a word boundary at max_length."""
+    slug = fold(text).replace(" ", "-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "untitled"
+
+
+def talk_id(conference_id: str, title: str) -> str:
+    """Return the stable id of a talk: its conference and normalised title.
+
+    A re-import of the same talk gives the same id, so it overwrites rather than duplicates.
+    Long titles keep a short hash of the full folded title so that two long titles sharing a
+    prefix stay distinct.
+    """
+    folded = fold(title)
+    slug = slugify(title, 60)
+    if len(folded.replace(" ", "-")) > 60:
+        slug += "-" + hashlib.sha1(folded.encode()).hexdigest()[:6]
+    return f"{conference_id}--{slug}"
+
+
+def speaker_slug(name: str) -> str:
+    """Return the slug of a speaker's name as used in /speakers/<slug>."""
+    return slugify(name, 60)

@@ -1,0 +1,464 @@
+"""The one module that speaks CQL.
+
+`connect(settings)` makes the process's session: call it after fork (Flask's app factory, Celery's
+`worker_process_init`), never at import time. `Store` holds named query functions over prepared
+statements; reads return domain values or plain dicts, and paged reads take and return
+clustering-key tuples (never a driver paging_state), which the web layer signs into cursors.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from cassandra import ConsistencyLevel, InvalidRequest
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
+from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_factory
+
+from archive.config import PROJECT_ROOT, Settings
+from archive.denorm import IndexKeys, has_notes, has_video
+from archive.domain import Conference, Link, NotFound, Speaker, Talk, speaker_slug
+
+SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
+_KEYSPACE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+
+# Errors a caller may retry: the node is down, overloaded or slow (re-exported for jobs/).
+from cassandra import OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout  # noqa: E402
+
+RETRYABLE_ERRORS = (NoHostAvailable, Unavailable, ReadTimeout, WriteTimeout, OperationTimedOut)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows and the clustering key to continue after (None on the last page)."""
+
+    rows: list[dict]
+    next_key: tuple | None
+
+
+def _cluster(settings: Settings, keyspace: str | None = None, timeout: float | None = None) -> Cluster:
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
+        consistency_level=ConsistencyLevel.name_to_value[settings.read_consistency],
+        request_timeout=timeout or settings.request_timeout,
+        row_factory=dict_factory,
+    )
+    return Cluster(
+        list(settings.cassandra_hosts),
+        port=settings.cassandra_port,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        protocol_version=5,
+        connect_timeout=timeout or 10,
+    )
+
+
+def probe_release_version(settings: Settings, timeout: float = 5.0) -> str | None:
+    """Return release_version from system.local, or None when no node answers."""
+    cluster = _cluster(settings, timeout=timeout)
+    try:
+        session = cluster.connect()
+        row = session.execute("SELECT release_version FROM system.local").one()
+        return row["release_version"] if row else None
+    except Exception:  # noqa: BLE001 - any failure means "not answering yet"
+        return None
+    finally:
+        cluster.shutdown()
+
+
+def split_cql(text: str) -> list[str]:
+    """Split CQL text into statements, dropping comments and honouring quoted strings."""
+    statements, buf, i, n = [], [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "'":  # a string literal; '' is an escaped quote
+            j = i + 1
+            while j < n and not (text[j] == "'" and text[j + 1:j + 2] != "'"):
+                j += 2 if text[j:j + 2] == "''" else 1
+            buf.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("--", i) or text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = n if newline < 0 else newline
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == ";":
+            statements.append(" ".join("".join(buf).split()))
+            buf, i = [], i + 1
+        else:
+            buf.append(c)
+            i += 1
+    statements.append(" ".join("".join(buf).split()))
+    return [s for s in statements if s]
+
+
+def schema_statements(text: str, keyspace: str, replication: str) -> list[str]:
+    """Split schema.cql into statements, with the keyspace name and replication substituted."""
+    if not _KEYSPACE_RE.match(keyspace):
+        raise ValueError(f"invalid keyspace name {keyspace!r}: letters, digits and _ only, 48 at most")
+    statements = []
+    for stmt in split_cql(text):
+        if stmt.upper().startswith("CREATE KEYSPACE"):
+            stmt = f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = {replication}"
+        elif stmt.upper().startswith("USE "):
+            stmt = f"USE {keyspace}"
+        statements.append(stmt)
+    return statements
+
+
+def apply_schema(settings: Settings, schema_path: Path = SCHEMA_FILE) -> list[str]:
+    """Apply schema.cql idempotently to settings.keyspace; return the tables it defines."""
+    statements = schema_statements(schema_path.read_text(), settings.keyspace, settings.replication)
+    cluster = _cluster(settings, timeout=60)
+    try:
+        session = cluster.connect()
+        for stmt in statements:
+            session.execute(stmt, timeout=60)
+        cluster.control_connection.wait_for_schema_agreement()
+    finally:
+        cluster.shutdown()
+    return [m.group(1) for s in statements if (m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s))]
+
+
+def drop_keyspace(settings: Settings, keyspace: str) -> None:
+    """Drop a keyspace (tests use it to remove their throw-away keyspace)."""
+    if not _KEYSPACE_RE.match(keyspace):
+        raise ValueError(f"invalid keyspace name {keyspace!r}")
+    cluster = _cluster(settings, timeout=60)
+    try:
+        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
+    finally:
+        cluster.shutdown()
+
+
+def connect(settings: Settings) -> "Store":
+    """Open this process's session to settings.keyspace and return a Store over it."""
+    cluster = _cluster(settings)
+    session = cluster.connect(settings.keyspace)
+    return Store(session, settings)
+
+
+def _speakers_in(talk: Talk) -> list[tuple[str, str | None]]:
+    return [(s.name, s.affiliation) for s in talk.speakers]
+
+
+def _talk_from_row(row: dict) -> Talk:
+    return Talk(
+        id=row["id"],
+        conference_id=row["conference_id"],
+        title=row["title"] or "",
+        speakers=tuple(Speaker(n, a) for n, a in (row["speakers"] or ())),
+        kind=row["kind"] or "talk",
+        ordinal=row["ordinal"] or 0,
+        date=_to_date(row["day"]),
+        starts_at=row["starts_at"],
+        links=tuple(Link(k, u) for k, u in (row["links"] or ())),
+        video_seconds=row["video_seconds"],
+        notes_source=row["notes_source"] or "",
+        notes_format=row["notes_format"] or "",
+        notes_html=row["notes_html"] or "",
+        word_count=row["word_count"] or 0,
+        document_id=row["document_id"] or "",
+        anchor=row["anchor"] or "",
+        tags=tuple(sorted(row["tags"] or ())),
+        language=row["language"],
+        catalogue_id=row["catalogue_id"],
+    )
+
+
+def _to_date(value: Any) -> date | None:
+    """Return a datetime.date from the driver's cassandra.util.Date (or None)."""
+    if value is None or isinstance(value, date):
+        return value
+    return value.date()
+
+
+def _conference_from_row(row: dict) -> Conference:
+    return Conference(
+        id=row["id"], name=row["name"] or row["id"], start=_to_date(row["start_date"]),
+        end=_to_date(row["end_date"]), location=row["location"], timezone=row["timezone"], url=row["url"],
+    )
+
+
+def conference_of(talk_id: str) -> str:
+    """Return the conference id a talk id starts with."""
+    conference_id, sep, _ = talk_id.partition("--")
+    if not sep or not conference_id:
+        raise NotFound(f"no talk {talk_id!r}")
+    return conference_id
+
+
+class Store:
+    """Named queries over one session; all statements are prepared once, on first use."""
+
+    def __init__(self, session: Session, settings: Settings):
+        self.session = session
+        self.settings = settings
+        self.write_cl = ConsistencyLevel.name_to_value[settings.write_consistency]
+        self._prepared: dict[str, PreparedStatement] = {}
+
+    def close(self) -> None:
+        """Shut the session's cluster down."""
+        self.session.cluster.shutdown()
+
+    def _p(self, cql: str) -> PreparedStatement:
+        stmt = self._prepared.get(cql)
+        if stmt is None:
+            stmt = self._prepared[cql] = self.session.prepare(cql)
+        return stmt
+
+    def _w(self, cql: str) -> PreparedStatement:
+        """Return a prepared write statement at the write consistency level."""
+        stmt = self._p(cql)
+        stmt.consistency_level = self.write_cl
+        return stmt
+
+    # -- talks --------------------------------------------------------------------------------
+    def get_talk(self, talk_id: str) -> Talk:
+        """Return one talk by id, or raise NotFound."""
+        row = self.session.execute(
+            self._p("SELECT * FROM talks WHERE conference_id = ? AND id = ?"), (conference_of(talk_id), talk_id)
+        ).one()
+        if row is None:
+            raise NotFound(f"no talk {talk_id!r}")
+        return _talk_from_row(row)
+
+    def get_talk_row(self, talk_id: str) -> dict | None:
+        """Return the raw talk row (with index_day and conference_id), or None."""
+        try:
+            conference_id = conference_of(talk_id)
+        except NotFound:
+            return None
+        return self.session.execute(
+            self._p("SELECT * FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id)
+        ).one()
+
+    def get_talk_rows(self, talk_ids: Iterable[str]) -> dict[str, dict]:
+        """Return the raw rows of many talks, fetched concurrently, keyed by id (missing ones absent)."""
+        stmt = self._p("SELECT * FROM talks WHERE conference_id = ? AND id = ?")
+        ids = [t for t in talk_ids if "--" in t]
+        results = execute_concurrent_with_args(
+            self.session, stmt, [(conference_of(t), t) for t in ids], concurrency=64, raise_on_first_error=True
+        )
+        return {row["id"]: row for ok, rs in results for row in rs}
+
+    def talks_of_conference(self, conference_id: str) -> list[Talk]:
+        """Return every talk of a conference (one partition), in id order."""
+        rows = self.session.execute(self._p("SELECT * FROM talks WHERE conference_id = ?"), (conference_id,))
+        return [_talk_from_row(r) for r in rows]
+
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys) -> None:
+        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch."""
+        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        now = datetime.now(timezone.utc)
+        batch.add(self._p(
+            "INSERT INTO talks (conference_id, id, title, speakers, kind, ordinal, day, index_day, starts_at,"
+            " links, video_seconds, notes_source, notes_format, notes_html, word_count, document_id, anchor,"
+            " tags, language, catalogue_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        ), (
+            talk.conference_id, talk.id, talk.title, _speakers_in(talk), talk.kind, talk.ordinal, talk.date, day,
+            talk.starts_at, [(l.kind, l.url) for l in talk.links], talk.video_seconds, talk.notes_source,
+            talk.notes_format, talk.notes_html, talk.word_count, talk.document_id, talk.anchor, set(talk.tags),
+            talk.language, talk.catalogue_id, now,
+        ))
+        self._add_index_deletes(batch, stale)
+        names = [s.name for s in talk.speakers]
+        notes, video = has_notes(talk), has_video(talk)
+        for year, d, tid in keys.by_year:
+            batch.add(self._p(
+                "INSERT INTO talks_by_year (year, day, talk_id, conference_id, conference_name, title, speakers,"
+                " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            ), (year, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video))
+        for conf_id, d, ordinal, tid in keys.by_conference:
+            batch.add(self._p(
+                "INSERT INTO talks_by_conference (conference_id, day, ordinal, talk_id, title, speakers, kind,"
+                " tags, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            ), (conf_id, d, ordinal, tid, talk.title, names, talk.kind, set(talk.tags), notes, video))
+        for tag, d, tid in keys.by_tag:
+            batch.add(self._p(
+                "INSERT INTO talks_by_tag (tag, day, talk_id, conference_id, conference_name, title, speakers,"
+                " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            ), (tag, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video))
+        by_slug = {speaker_slug(s.name): s for s in talk.speakers}
+        for slug, d, tid in keys.by_speaker:
+            speaker = by_slug[slug]
+            batch.add(self._p(
+                "INSERT INTO talks_by_speaker (speaker, name, day, talk_id, conference_id, conference_name, title,"
+                " affiliation, kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            ), (slug, speaker.name, d, tid, talk.conference_id, conference.name, talk.title, speaker.affiliation,
+                talk.kind, notes, video))
+        self.session.execute(batch)
+
+    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys) -> None:
+        """Delete a talk row and all its index rows in one LOGGED batch."""
+        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        batch.add(self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id))
+        self._add_index_deletes(batch, keys)
+        self.session.execute(batch)
+
+    def _add_index_deletes(self, batch: BatchStatement, keys: IndexKeys) -> None:
+        for key in keys.by_year:
+            batch.add(self._p("DELETE FROM talks_by_year WHERE year = ? AND day = ? AND talk_id = ?"), key)
+        for key in keys.by_conference:
+            batch.add(self._p(
+                "DELETE FROM talks_by_conference WHERE conference_id = ? AND day = ? AND ordinal = ? AND talk_id = ?"
+            ), key)
+        for key in keys.by_tag:
+            batch.add(self._p("DELETE FROM talks_by_tag WHERE tag = ? AND day = ? AND talk_id = ?"), key)
+        for key in keys.by_speaker:
+            batch.add(self._p("DELETE FROM talks_by_speaker WHERE speaker = ? AND day = ? AND talk_id = ?"), key)
+
+    # -- conferences ----------------------------------------------------------------------------
+    def put_conference(self, conference: Conference, source: str, talk_count: int | None = None,
+                       old: Conference | None = None) -> None:
+        """Write a conference, its timeline row and its year (dropping the old timeline row if moved)."""
+        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        batch.add(self._p(
+            "INSERT INTO conferences (id, name, start_date, end_date, location, timezone, url, source, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?)"
+        ), (conference.id, conference.name, conference.start, conference.end, conference.location,
+            conference.timezone, conference.url, source, datetime.now(timezone.utc)))
+        start = conference.start or date(1970, 1, 1)
+        if old is not None and (old.start or date(1970, 1, 1)) != start:
+            old_start = old.start or date(1970, 1, 1)
+            batch.add(self._p(
+                "DELETE FROM conferences_by_year WHERE year = ? AND start_date = ? AND conference_id = ?"
+            ), (old_start.year, old_start, conference.id))
+        batch.add(self._p(
+            "INSERT INTO conferences_by_year (year, start_date, conference_id, name, end_date, location, talk_count)"
+            " VALUES (?,?,?,?,?,?,?)"
+        ), (start.year, start, conference.id, conference.name, conference.end, conference.location, talk_count))
+        batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('all', ?)"), (start.year,))
+        self.session.execute(batch)
+
+    def get_conference(self, conference_id: str) -> Conference:
+        """Return a conference by id, or raise NotFound."""
+        row = self.session.execute(self._p("SELECT * FROM conferences WHERE id = ?"), (conference_id,)).one()
+        if row is None:
+            raise NotFound(f"no conference {conference_id!r}")
+        return _conference_from_row(row)
+
+    def get_conferences(self, ids: Iterable[str]) -> dict[str, Conference]:
+        """Return many conferences by id, fetched concurrently (missing ones absent)."""
+        results = execute_concurrent_with_args(
+            self.session, self._p("SELECT * FROM conferences WHERE id = ?"), [(i,) for i in set(ids)], concurrency=32
+        )
+        return {row["id"]: _conference_from_row(row) for ok, rs in results if ok for row in rs}
+
+    def timeline_years(self) -> list[int]:
+        """Return the years that have conferences, newest first."""
+        rows = self.session.execute(self._p("SELECT year FROM timeline_years WHERE bucket = 'all'"))
+        return [r["year"] for r in rows]
+
+    # -- paged index reads ------------------------------------------------------------------------
+    def _page(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
+              limit: int, op: str, columns: str = "*") -> Page:
+        """Read one page of a partition, continuing strictly after (or before) a clustering key."""
+        where = f"{partition[0]} = ?"
+        params: list[Any] = [partition[1]]
+        if after is not None:
+            if len(after) != len(keys):
+                raise ValueError(f"cursor for {table} needs {len(keys)} values")
+            where += f" AND ({', '.join(keys)}) {op} ({', '.join('?' * len(keys))})"
+            params += list(after)
+        stmt = self._p(f"SELECT {columns} FROM {table} WHERE {where} LIMIT ?")
+        rows = list(self.session.execute(stmt, (*params, limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        for row in rows:
+            for k in ("day", "start_date", "end_date"):
+                if k in row:
+                    row[k] = _to_date(row[k])
+        next_key = tuple(rows[-1][k] for k in keys) if more and rows else None
+        return Page(rows, next_key)
+
+    def talks_by_tag(self, tag: str, after: tuple | None = None, limit: int = 25) -> Page:
+        """Return a page of a tag's talks, newest first."""
+        return self._page("talks_by_tag", ("tag", tag), ("day", "talk_id"), after, limit, "<")
+
+    def talks_by_speaker(self, slug: str, after: tuple | None = None, limit: int = 25) -> Page:
+        """Return a page of a speaker's talks, newest first."""
+        return self._page("talks_by_speaker", ("speaker", slug), ("day", "talk_id"), after, limit, "<")
+
+    def talks_by_conference(self, conference_id: str, after: tuple | None = None, limit: int = 100) -> Page:
+        """Return a page of a conference's talks in day and document order."""
+        return self._page("talks_by_conference", ("conference_id", conference_id), ("day", "ordinal", "talk_id"),
+                          after, limit, ">")
+
+    def talks_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
+        """Return a page of one year's talks, newest first."""
+        return self._page("talks_by_year", ("year", year), ("day", "talk_id"), after, limit, "<")
+
+    def conferences_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
+        """Return a page of one year's conferences, newest first."""
+        return self._page("conferences_by_year", ("year", year), ("start_date", "conference_id"), after, limit, "<")
+
+    # -- tags ---------------------------------------------------------------------------------------
+    def count_tag(self, tag: str) -> int:
+        """Count the talks of one tag (one partition)."""
+        row = self.session.execute(self._p("SELECT COUNT(*) AS n FROM talks_by_tag WHERE tag = ?"), (tag,)).one()
+        return int(row["n"])
+
+    def put_tag_counts(self, counts: dict[str, int]) -> None:
+        """Store tag counts; a zero count removes the tag from the cloud."""
+        now = datetime.now(timezone.utc)
+        put = self._w("INSERT INTO tag_counts (bucket, tag, count, updated_at) VALUES ('all', ?, ?, ?)")
+        drop = self._w("DELETE FROM tag_counts WHERE bucket = 'all' AND tag = ?")
+        args_put = [(t, n, now) for t, n in counts.items() if n > 0]
+        args_drop = [(t,) for t, n in counts.items() if n <= 0]
+        execute_concurrent_with_args(self.session, put, args_put, concurrency=32, raise_on_first_error=True)
+        execute_concurrent_with_args(self.session, drop, args_drop, concurrency=32, raise_on_first_error=True)
+
+    def tag_cloud(self) -> dict[str, int]:
+        """Return every tag with its talk count."""
+        rows = self.session.execute(self._p("SELECT tag, count FROM tag_counts WHERE bucket = 'all'"))
+        return {r["tag"]: r["count"] for r in rows}
+
+    # -- documents ------------------------------------------------------------------------------------
+    def get_document(self, source: str, path: str) -> dict | None:
+        """Return what the last import recorded of one document, or None."""
+        return self.session.execute(
+            self._p("SELECT * FROM documents WHERE source = ? AND path = ?"), (source, path)
+        ).one()
+
+    def documents_of(self, source: str) -> dict[str, dict]:
+        """Return every recorded document of a source, keyed by path."""
+        rows = self.session.execute(self._p("SELECT * FROM documents WHERE source = ?"), (source,))
+        return {r["path"]: r for r in rows}
+
+    def put_document(self, source: str, path: str, content_hash: str | None, talk_ids: Iterable[str],
+                     conference_id: str | None, title: str | None, fmt: str | None, error: str | None) -> None:
+        """Record the outcome of importing one document."""
+        self.session.execute(self._w(
+            "INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format, last_error,"
+            " imported_at) VALUES (?,?,?,?,?,?,?,?,?)"
+        ), (source, path, content_hash, set(talk_ids), conference_id, title, fmt, error, datetime.now(timezone.utc)))
+
+    def delete_document(self, source: str, path: str) -> None:
+        """Forget a document that left its source."""
+        self.session.execute(self._w("DELETE FROM documents WHERE source = ? AND path = ?"), (source, path))
+
+    # -- whole-table reads (maintenance, tests, digests) ----------------------------------------------------
+    def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:
+        """Yield every row of a table, paging by token range through the driver."""
+        if not re.match(r"^\w+$", table):
+            raise ValueError(f"bad table name {table!r}")
+        stmt = self._p(f"SELECT {columns} FROM {table}")
+        stmt.fetch_size = fetch_size
+        yield from self.session.execute(stmt)
+
+
+def new_run_id() -> uuid.UUID:
+    """Return a fresh time-based run id."""
+    return uuid.uuid1()
+
+
+__all__ = [
+    "InvalidRequest", "NotFound", "Page", "RETRYABLE_ERRORS", "Store", "apply_schema", "connect",
+    "conference_of", "drop_keyspace", "probe_release_version", "schema_statements",
+]

@@ -1,0 +1,125 @@
+"""Storage round trips and clustering-key paging against the real Cassandra node."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from archive.denorm import EMPTY_KEYS, index_day, index_keys
+from archive.domain import Conference, Link, NotFound, Speaker, Talk, talk_id
+
+pytestmark = pytest.mark.integration
+
+CONF = Conference("pycon-us-2012", "PyCon US 2012", date(2012, 3, 7), date(2012, 3, 15), "Santa Clara, CA",
+                  "America/Los_Angeles")
+
+
+def make_talk(title: str, ordinal: int, day: date | None, tags=("testing",), speakers=("Gary Bernhardt",)) -> Talk:
+    return Talk(
+        id=talk_id(CONF.id, title), conference_id=CONF.id, title=title,
+        speakers=tuple(Speaker(n, "Destroy All Software") for n in speakers), kind="talk", ordinal=ordinal,
+        date=day, links=(Link("video", "https://example.org/v"),), video_seconds=1800,
+        notes_source="Some *notes*", notes_format="rst", notes_html="<p>Some <em>notes</em></p>", word_count=2,
+        document_id="seeds:004.txt", anchor="t", tags=tuple(sorted(tags)),
+    )
+
+
+def write(store, talk: Talk, old: Talk | None = None) -> None:
+    day = index_day(talk, CONF)
+    keys = index_keys(talk, day)
+    stale = index_keys(old, index_day(old, CONF)).minus(keys) if old else EMPTY_KEYS
+    store.write_talk(talk, CONF, day, keys, stale)
+
+
+def test_node_reports_cassandra_5(store):
+    row = store.session.execute("SELECT release_version FROM system.local").one()
+    assert row["release_version"].startswith("5.0.")
+
+
+def test_talk_round_trip_and_not_found(clean_store):
+    store = clean_store
+    talk = make_talk("Fast test, slow test", 2, date(2012, 3, 9))
+    store.put_conference(CONF, "seeds")
+    write(store, talk)
+    assert store.get_talk(talk.id) == talk
+    assert store.get_conference(CONF.id) == CONF
+    with pytest.raises(NotFound):
+        store.get_talk(talk_id(CONF.id, "No such talk"))
+    with pytest.raises(NotFound):
+        store.get_talk("not-a-talk-id")
+    with pytest.raises(NotFound):
+        store.get_conference("nope")
+
+
+def test_index_rows_follow_edits_without_stale_rows(clean_store):
+    store = clean_store
+    old = make_talk("Fast test, slow test", 2, date(2012, 3, 9), tags=("testing", "mocking"),
+                    speakers=("Gary Bernhardt", "Someone Else"))
+    write(store, old)
+    new = make_talk("Fast test, slow test", 3, date(2012, 3, 10), tags=("testing", "tdd"))
+    write(store, new, old)
+    assert [r["talk_id"] for r in store.talks_by_tag("testing").rows] == [new.id]
+    assert store.talks_by_tag("tdd").rows[0]["day"] == date(2012, 3, 10)
+    assert store.talks_by_tag("mocking").rows == []
+    assert store.talks_by_speaker("someone-else").rows == []
+    assert [r["ordinal"] for r in store.talks_by_conference(CONF.id).rows] == [3]
+    assert len(store.talks_by_year(2012).rows) == 1
+    # deleting removes the talk from every table
+    store.delete_talk(new.conference_id, new.id, index_keys(new, index_day(new, CONF)))
+    for table in ("talks", "talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker"):
+        assert list(store.scan(table)) == [], table
+
+
+@pytest.mark.parametrize("page_size", [1, 7, 10, 50])
+def test_cursor_paging_crosses_page_boundaries(clean_store, page_size):
+    store = clean_store
+    start = date(2012, 1, 1)
+    talks = [make_talk(f"Talk number {i:02d}", i, start + timedelta(days=i // 3)) for i in range(23)]
+    for t in talks:
+        write(store, t)
+    # newest first by (day, id), all in one tag partition
+    expected = sorted(((index_day(t, CONF), t.id) for t in talks), reverse=True)
+    seen, after, pages = [], None, 0
+    while True:
+        page = store.talks_by_tag("testing", after=after, limit=page_size)
+        pages += 1
+        assert len(page.rows) <= page_size
+        seen += [(r["day"], r["talk_id"]) for r in page.rows]
+        if page.next_key is None:
+            break
+        after = page.next_key
+    assert seen == expected
+    assert pages == -(-len(talks) // page_size) or pages == len(talks) // page_size + 1
+    # ascending order on the conference index, with (day, ordinal, talk_id) cursors
+    seen, after = [], None
+    while True:
+        page = store.talks_by_conference(CONF.id, after=after, limit=page_size)
+        seen += [r["ordinal"] for r in page.rows]
+        if page.next_key is None:
+            break
+        after = page.next_key
+    assert seen == list(range(23))
+
+
+def test_conference_timeline_moves_with_its_dates(clean_store):
+    store = clean_store
+    store.put_conference(CONF, "seeds", talk_count=16)
+    moved = Conference(CONF.id, CONF.name, date(2013, 3, 7), date(2013, 3, 15))
+    store.put_conference(moved, "seeds", talk_count=16, old=CONF)
+    assert store.conferences_by_year(2012).rows == []
+    assert [r["conference_id"] for r in store.conferences_by_year(2013).rows] == [CONF.id]
+    assert 2013 in store.timeline_years()
+
+
+def test_documents_and_tag_counts(clean_store):
+    store = clean_store
+    store.put_document("seeds", "004.txt", "abc", ["t1", "t2"], CONF.id, "Notes", "text", None)
+    doc = store.get_document("seeds", "004.txt")
+    assert doc["content_hash"] == "abc" and doc["talk_ids"] == {"t1", "t2"}
+    assert set(store.documents_of("seeds")) == {"004.txt"}
+    store.delete_document("seeds", "004.txt")
+    assert store.get_document("seeds", "004.txt") is None
+    write(store, make_talk("A", 1, date(2012, 3, 9), tags=("testing", "web")))
+    write(store, make_talk("B", 2, date(2012, 3, 9), tags=("testing",)))
+    store.put_tag_counts({t: store.count_tag(t) for t in ("testing", "web", "gone")})
+    assert store.tag_cloud() == {"testing": 2, "web": 1}
