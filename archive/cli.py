@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from archive.config import load_settings, settings_table
 from archive.node import LocalNode, NodeError
+from archive.sources import SourceConfigError
 
 
 def _node(args, settings) -> int:
@@ -42,6 +44,42 @@ def _schema(args, settings) -> int:
     return 0
 
 
+def _import(args, settings) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from archive import storage
+    from archive.importer import run_import
+
+    store = storage.connect(settings)
+    bar = None
+
+    def on_source(source, count):
+        nonlocal bar
+        if bar is not None:
+            bar.close()
+        bar = tqdm(total=count, desc=source.name, unit="doc", disable=args.quiet, file=sys.stderr)
+
+    def progress(source, outcome):
+        if bar is not None and outcome.status != "removed":
+            bar.update(1)
+
+    started = time.monotonic()
+    try:
+        summary = run_import(store, settings.sources, names=args.source or (), paths=args.paths,
+                             progress=progress, on_source=on_source)
+    finally:
+        if bar is not None:
+            bar.close()
+        store.close()
+    summary.seconds = time.monotonic() - started
+    print(summary.line())
+    for where, error in summary.errors:
+        print(f"  failed: {where}: {error}")
+    return 1 if args.strict and summary.failed else 0
+
+
 def _config(args, settings) -> int:
     for name, default in settings_table():
         print(f"{name}={default}")
@@ -59,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="apply schema.cql")
     schema.add_argument("action", choices=["apply"])
     schema.set_defaults(func=_schema)
+    imp = sub.add_parser("import", help="import notes from the configured sources (NOTES_SOURCES)")
+    imp.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    imp.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="only the documents under these paths")
+    imp.add_argument("--strict", action="store_true", help="exit 1 when any document failed")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=_import)
     config = sub.add_parser("config", help="print the settings' environment variables and defaults")
     config.set_defaults(func=_config)
     return parser
@@ -70,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     try:
         return args.func(args, settings) or 0
-    except NodeError as exc:
+    except (NodeError, SourceConfigError) as exc:
         print(f"notes-archive: {exc}", file=sys.stderr)
         return 2
 

@@ -79,4 +79,7 @@ def settings_table() -> list[tuple[str, str]]:
         "broker_url": "NOTES_BROKER_URL", "result_backend": "NOTES_RESULT_BACKEND",
         "secret_key": "NOTES_SECRET_KEY", "admin_token": "NOTES_ADMIN_TOKEN",
     }
-    return [(names[f.name], str(getattr(d, f.name))) for f in fields(d) if f.name in names]
+    def shown(value: object) -> str:
+        return ",".join(value) if isinstance(value, tuple) else str(value)
+
+    return [(names[f.name], shown(getattr(d, f.name))) for f in fields(d) if f.name in names]

@@ -228,24 +228,17 @@ class Store:
             raise NotFound(f"no talk {talk_id!r}")
         return _talk_from_row(row)
 
-    def get_talk_row(self, talk_id: str) -> dict | None:
-        """Return the raw talk row (with index_day and conference_id), or None."""
-        try:
-            conference_id = conference_of(talk_id)
-        except NotFound:
-            return None
-        return self.session.execute(
-            self._p("SELECT * FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id)
-        ).one()
+    def get_stored_talks(self, talk_ids: Iterable[str]) -> dict[str, tuple[Talk, date]]:
+        """Return many stored talks with the day they are indexed under, fetched concurrently.
 
-    def get_talk_rows(self, talk_ids: Iterable[str]) -> dict[str, dict]:
-        """Return the raw rows of many talks, fetched concurrently, keyed by id (missing ones absent)."""
+        Missing ids are absent from the result; this is what the service diffs index rows against.
+        """
         stmt = self._p("SELECT * FROM talks WHERE conference_id = ? AND id = ?")
-        ids = [t for t in talk_ids if "--" in t]
+        ids = sorted({t for t in talk_ids if "--" in t})
         results = execute_concurrent_with_args(
             self.session, stmt, [(conference_of(t), t) for t in ids], concurrency=64, raise_on_first_error=True
         )
-        return {row["id"]: row for ok, rs in results for row in rs}
+        return {row["id"]: (_talk_from_row(row), _to_date(row["index_day"])) for ok, rs in results for row in rs}
 
     def talks_of_conference(self, conference_id: str) -> list[Talk]:
         """Return every talk of a conference (one partition), in id order."""
@@ -329,10 +322,16 @@ class Store:
             batch.add(self._p(
                 "DELETE FROM conferences_by_year WHERE year = ? AND start_date = ? AND conference_id = ?"
             ), (old_start.year, old_start, conference.id))
-        batch.add(self._p(
-            "INSERT INTO conferences_by_year (year, start_date, conference_id, name, end_date, location, talk_count)"
-            " VALUES (?,?,?,?,?,?,?)"
-        ), (start.year, start, conference.id, conference.name, conference.end, conference.location, talk_count))
+        if talk_count is None:  # keep the stored count: only a recount sets it
+            batch.add(self._p(
+                "INSERT INTO conferences_by_year (year, start_date, conference_id, name, end_date, location)"
+                " VALUES (?,?,?,?,?,?)"
+            ), (start.year, start, conference.id, conference.name, conference.end, conference.location))
+        else:
+            batch.add(self._p(
+                "INSERT INTO conferences_by_year (year, start_date, conference_id, name, end_date, location,"
+                " talk_count) VALUES (?,?,?,?,?,?,?)"
+            ), (start.year, start, conference.id, conference.name, conference.end, conference.location, talk_count))
         batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('all', ?)"), (start.year,))
         self.session.execute(batch)
 
@@ -402,6 +401,13 @@ class Store:
     def count_tag(self, tag: str) -> int:
         """Count the talks of one tag (one partition)."""
         row = self.session.execute(self._p("SELECT COUNT(*) AS n FROM talks_by_tag WHERE tag = ?"), (tag,)).one()
+        return int(row["n"])
+
+    def count_conference_talks(self, conference_id: str) -> int:
+        """Count the talks of one conference (one partition of talks_by_conference)."""
+        row = self.session.execute(
+            self._p("SELECT COUNT(*) AS n FROM talks_by_conference WHERE conference_id = ?"), (conference_id,)
+        ).one()
         return int(row["n"])
 
     def put_tag_counts(self, counts: dict[str, int]) -> None:

@@ -1,0 +1,100 @@
+"""Wires the real parser, tagger and store into the archive service, for the CLI and the jobs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from archive.domain import ParsedDocument, Talk
+from archive.service import ArchiveService, DocumentOutcome, ImportSummary, TalkStore
+from archive.sources import Source, SourceConfigError, list_documents, load_sources, read_document
+
+
+def parse_bytes(data: bytes, filename: str) -> ParsedDocument:
+    """Decode and parse one notes document (raises DocumentError naming the problem)."""
+    from archive.parse import decode_document, parse_document
+
+    return parse_document(decode_document(data, filename), filename)
+
+
+def tag(talk: Talk) -> tuple[str, ...]:
+    """Return a talk's tags from the project vocabulary, its conference and its kind."""
+    from archive.tagging import tag_talk
+
+    return tag_talk(talk.title, talk.notes_source, talk.conference_id, talk.kind, extra_tags=talk.tags)
+
+
+def make_service(store: TalkStore) -> ArchiveService:
+    """Return the archive service over a store, with the real parser and tagger."""
+    return ArchiveService(store, parse_bytes, tag)
+
+
+def select_sources(all_sources: list[Source], names: Iterable[str] = ()) -> list[Source]:
+    """Return the named sources (all when none are named); raise naming an unknown one."""
+    names = list(names)
+    if not names:
+        return all_sources
+    by_name = {s.name: s for s in all_sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SourceConfigError(f"unknown source {', '.join(map(repr, unknown))}; configured: "
+                                f"{', '.join(by_name) or '(none)'}")
+    return [by_name[n] for n in names]
+
+
+def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
+    """Return the notes source holding path and the documents under it; raise if none holds it."""
+    path = path.resolve()
+    for source in all_sources:
+        root = source.path
+        if source.kind != "notes" or not (path == root or root in path.parents):
+            continue
+        docs = list_documents(source)
+        if root.is_file():
+            return source, docs
+        rel = path.relative_to(root).as_posix()
+        chosen = [d for d in docs if rel in (".", d) or d.startswith(rel.rstrip("/") + "/")]
+        if not chosen:
+            raise SourceConfigError(f"{path} is inside source {source.name!r} but matches none of its documents")
+        return source, chosen
+    raise SourceConfigError(f"{path} is not inside any configured notes source; add a [[source]] for it "
+                            f"to the sources file")
+
+
+def run_import(store: TalkStore, sources_file: Path, names: Iterable[str] = (), paths: Iterable[Path] = (),
+               progress: Callable[[Source, DocumentOutcome], None] | None = None,
+               on_source: Callable[[Source, int], None] | None = None) -> ImportSummary:
+    """Import the named sources (or all), or only the documents under the given paths."""
+    service = make_service(store)
+    configured = load_sources(sources_file)
+    total = ImportSummary()
+    paths = list(paths)
+    if paths:
+        for path in paths:
+            source, docs = locate(configured, path)
+            if on_source:
+                on_source(source, len(docs))
+            service.ensure_conference(source)
+            part = ImportSummary()
+            touched: set[str] = set()
+            for rel in docs:
+                outcome = service.import_document(source, read_document(source, rel))
+                part.add(outcome, source.name)
+                touched |= outcome.tags_touched
+                if progress:
+                    progress(source, outcome)
+            if part.talks_written or part.talks_deleted:
+                service.refresh_counts(touched, [source.conference], source.name)
+            total.merge(part)
+        return total
+    for source in select_sources(configured, names):
+        if source.kind != "notes":
+            continue  # catalogue sources are imported by the catalogue importer
+        docs = list_documents(source)
+        if on_source:
+            on_source(source, len(docs))
+        summary = service.sync_source(
+            source, (read_document(source, rel) for rel in docs),
+            (lambda outcome, s=source: progress(s, outcome)) if progress else None,
+        )
+        total.merge(summary)
+    return total

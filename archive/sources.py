@@ -1,0 +1,162 @@
+"""Sources of documents: the TOML configuration (pure) and reading a source's files (the shell).
+
+A source is a directory (a git checkout works the same: `.git` and other hidden folders are
+skipped) with optional include globs, plus the conference facts its documents lack.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from archive.domain import Conference, DocumentError, slugify
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+SOURCE_KINDS = ("notes", "catalogue")
+NOTES_EXTENSIONS = (".rst", ".rest", ".txt", ".md", ".markdown")
+
+
+class SourceConfigError(Exception):
+    """The sources file is missing or malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source of documents."""
+
+    name: str
+    kind: str
+    path: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    conference: Conference | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """One document read from a source: its bytes, or the error that kept it from being read."""
+
+    path: str
+    data: bytes | None
+    error: str | None = None
+
+    def content_hash(self, salt: str) -> str | None:
+        """Return the document's content hash (salted with the parser version), or None if unread."""
+        if self.data is None:
+            return None
+        return hashlib.sha256(salt.encode() + b"\0" + self.data).hexdigest()
+
+
+def parse_sources(text: str, base: Path, origin: str = "sources file") -> list[Source]:
+    """Parse the sources TOML text; relative paths are taken from base."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceConfigError(f"{origin}: not valid TOML: {exc}") from None
+    entries = data.get("source", [])
+    if not isinstance(entries, list):
+        raise SourceConfigError(f"{origin}: expected [[source]] tables")
+    sources, names = [], set()
+    for i, entry in enumerate(entries, 1):
+        where = f"{origin}, source #{i}"
+        name = entry.get("name")
+        if not name or not isinstance(name, str):
+            raise SourceConfigError(f"{where}: 'name' is required")
+        if name in names:
+            raise SourceConfigError(f"{where}: duplicate source name {name!r}")
+        names.add(name)
+        kind = entry.get("kind", "notes")
+        if kind not in SOURCE_KINDS:
+            raise SourceConfigError(f"{where} ({name}): kind must be one of {', '.join(SOURCE_KINDS)}, not {kind!r}")
+        if "path" not in entry:
+            raise SourceConfigError(f"{where} ({name}): 'path' is required")
+        path = Path(entry["path"]).expanduser()
+        conference = None
+        if "conference" in entry:
+            conference = _conference(entry["conference"], f"{where} ({name})")
+        elif kind == "notes":
+            raise SourceConfigError(f"{where} ({name}): a notes source needs a [source.conference] table")
+        sources.append(Source(
+            name=name, kind=kind, path=path if path.is_absolute() else (base / path).resolve(),
+            include=tuple(entry.get("include", ())), exclude=tuple(entry.get("exclude", ())), conference=conference,
+        ))
+    return sources
+
+
+def _conference(table: dict, where: str) -> Conference:
+    name = table.get("name")
+    if not name:
+        raise SourceConfigError(f"{where}: the conference needs a 'name'")
+    start, end = table.get("start"), table.get("end")
+    for label, value in (("start", start), ("end", end)):
+        if value is not None and not isinstance(value, date):
+            raise SourceConfigError(f"{where}: conference {label} must be a TOML date (YYYY-MM-DD), not {value!r}")
+    if start and end and end < start:
+        raise SourceConfigError(f"{where}: conference ends ({end}) before it starts ({start})")
+    return Conference(
+        id=table.get("id") or slugify(name), name=name, start=start, end=end or start,
+        location=table.get("location"), timezone=table.get("timezone"), url=table.get("url"),
+    )
+
+
+def load_sources(path: Path) -> list[Source]:
+    """Read and parse the sources file at path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceConfigError(f"cannot read the sources file {path}: {exc.strerror}") from None
+    return parse_sources(text, path.parent, str(path))
+
+
+def list_documents(source: Source) -> list[str]:
+    """Return the relative paths of a notes source's documents, sorted; raise if the source is gone."""
+    root = source.path
+    if root.is_file():
+        return [root.name]
+    if not root.is_dir():
+        raise SourceConfigError(f"source {source.name!r}: {root} does not exist or is not a directory")
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        name = rel.as_posix()
+        if source.include and not any(fnmatch.fnmatch(name, g) for g in source.include):
+            continue
+        if not source.include and path.suffix.lower() not in NOTES_EXTENSIONS:
+            continue
+        if any(fnmatch.fnmatch(name, g) for g in source.exclude):
+            continue
+        found.append(name)
+    return sorted(found)
+
+
+def read_document(source: Source, rel: str) -> DocumentInput:
+    """Read one document's bytes, or describe why it cannot be read (never raises for one file)."""
+    root = source.path
+    path = root if root.is_file() else root / rel
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            return DocumentInput(rel, None, f"file is {size / 1e6:.1f} MB, over the "
+                                            f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB limit for one document")
+        return DocumentInput(rel, path.read_bytes())
+    except OSError as exc:
+        return DocumentInput(rel, None, f"cannot read {path}: {exc.strerror or exc}")
+
+
+def read_documents(source: Source) -> Iterator[DocumentInput]:
+    """Yield every document of a notes source, read or with its read error."""
+    for rel in list_documents(source):
+        yield read_document(source, rel)
+
+
+def require_document(doc: DocumentInput) -> bytes:
+    """Return a document's bytes or raise the DocumentError that kept it from being read."""
+    if doc.data is None:
+        raise DocumentError(doc.error or "unreadable document")
+    return doc.data

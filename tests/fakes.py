@@ -1,0 +1,78 @@
+"""A small in-memory fake of archive.storage.Store's interface, for unit tests of the service."""
+from __future__ import annotations
+
+from datetime import date
+
+from archive.denorm import IndexKeys
+from archive.domain import Conference, NotFound, Talk
+
+
+class FakeStore:
+    """Keeps talks, index rows and documents in dicts, counting writes."""
+
+    def __init__(self):
+        self.talks: dict[str, tuple[Talk, date]] = {}
+        self.index: dict[str, set[tuple]] = {t: set() for t in
+                                             ("talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker")}
+        self.documents: dict[tuple[str, str], dict] = {}
+        self.conferences: dict[str, Conference] = {}
+        self.talk_counts: dict[str, int] = {}
+        self.tag_counts: dict[str, int] = {}
+        self.writes = 0
+
+    def get_document(self, source, path):
+        return self.documents.get((source, path))
+
+    def documents_of(self, source):
+        return {p: d for (s, p), d in self.documents.items() if s == source}
+
+    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error):
+        self.writes += 1
+        self.documents[(source, path)] = {"source": source, "path": path, "content_hash": content_hash,
+                                          "talk_ids": set(talk_ids), "conference_id": conference_id,
+                                          "title": title, "format": fmt, "last_error": error}
+
+    def delete_document(self, source, path):
+        self.writes += 1
+        self.documents.pop((source, path), None)
+
+    def get_stored_talks(self, talk_ids):
+        return {t: self.talks[t] for t in talk_ids if t in self.talks}
+
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys):
+        self.writes += 1
+        self.talks[talk.id] = (talk, day)
+        for table, rows in self.index.items():
+            rows -= stale.table(table)
+            rows |= keys.table(table)
+
+    def delete_talk(self, conference_id, talk_id, keys: IndexKeys):
+        self.writes += 1
+        self.talks.pop(talk_id, None)
+        for table, rows in self.index.items():
+            rows -= keys.table(table)
+
+    def get_conference(self, conference_id):
+        if conference_id not in self.conferences:
+            raise NotFound(conference_id)
+        return self.conferences[conference_id]
+
+    def put_conference(self, conference, source, talk_count=None, old=None):
+        self.writes += 1
+        self.conferences[conference.id] = conference
+        if talk_count is not None:
+            self.talk_counts[conference.id] = talk_count
+
+    def count_tag(self, tag):
+        return sum(1 for k in self.index["talks_by_tag"] if k[0] == tag)
+
+    def count_conference_talks(self, conference_id):
+        return sum(1 for k in self.index["talks_by_conference"] if k[0] == conference_id)
+
+    def put_tag_counts(self, counts):
+        self.writes += 1
+        for tag, n in counts.items():
+            if n > 0:
+                self.tag_counts[tag] = n
+            else:
+                self.tag_counts.pop(tag, None)

@@ -1,0 +1,114 @@
+"""The archive service's decisions, against a fake store (no server), with a tiny fake parser."""
+from __future__ import annotations
+
+from datetime import date
+
+from archive.domain import Conference, DocumentError, ParsedDocument, ParsedTalk, Speaker
+from archive.service import ArchiveService, build_talks, document_day
+from archive.sources import DocumentInput, Source
+from tests.fakes import FakeStore
+
+CONF = Conference("pycon-us-2012", "PyCon US 2012", date(2012, 3, 7), date(2012, 3, 15))
+SOURCE = Source("notes", "notes", path=None, conference=CONF)  # type: ignore[arg-type]
+
+
+def fake_parse(data: bytes, filename: str) -> ParsedDocument:
+    """Parse 'Title|Speaker|tag,tag' lines into talks; 'BROKEN' raises DocumentError."""
+    text = data.decode()
+    if "BROKEN" in text:
+        raise DocumentError("broken on purpose")
+    talks = []
+    for i, line in enumerate(l for l in text.splitlines() if l.strip()):
+        title, speaker, tags = line.split("|")
+        talks.append(ParsedTalk(title=title, speakers=(Speaker(speaker),), ordinal=i + 1,
+                                keywords=tuple(t for t in tags.split(",") if t), word_count=3))
+    return ParsedDocument(title="Notes Day 3", format="text", talks=tuple(talks))
+
+
+def fake_tag(talk):
+    return tuple(sorted(set(talk.tags) | {talk.conference_id}))
+
+
+def service():
+    store = FakeStore()
+    return ArchiveService(store, fake_parse, fake_tag), store
+
+
+def docs(**files):
+    return [DocumentInput(p, d.encode() if isinstance(d, str) else d) for p, d in files.items()]
+
+
+def test_first_import_writes_talks_and_every_index_row():
+    svc, store = service()
+    summary = svc.sync_source(SOURCE, docs(a="One|Ann Smith|web\nTwo|Bob Jones|db"))
+    assert (summary.seen, summary.new, summary.talks_written) == (1, 1, 2)
+    assert {t.title for t, _ in store.talks.values()} == {"One", "Two"}
+    assert {k[0] for k in store.index["talks_by_tag"]} == {"web", "db", "pycon-us-2012"}
+    assert {k[0] for k in store.index["talks_by_speaker"]} == {"ann-smith", "bob-jones"}
+    # "Day 3" in the document title dates undated talks to the conference's third day
+    assert {d for _, d in store.talks.values()} == {date(2012, 3, 9)}
+    assert store.tag_counts == {"web": 1, "db": 1, "pycon-us-2012": 2}
+    assert store.talk_counts["pycon-us-2012"] == 2
+
+
+def test_second_import_of_unchanged_sources_writes_nothing():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    before = store.writes
+    summary = svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    assert store.writes == before
+    assert (summary.unchanged, summary.talks_written) == (1, 0)
+
+
+def test_edit_leaves_no_stale_index_row_and_dropped_talks_go():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web,db\nTwo|Bob Jones|db"))
+    summary = svc.sync_source(SOURCE, docs(a="One|Carl Winter|web"))
+    assert (summary.changed, summary.talks_deleted) == (1, 1)
+    assert {k[0] for k in store.index["talks_by_tag"]} == {"web", "pycon-us-2012"}
+    assert {k[0] for k in store.index["talks_by_speaker"]} == {"carl-winter"}
+    assert store.tag_counts == {"web": 1, "pycon-us-2012": 1}
+
+
+def test_removed_document_takes_its_talks_everywhere():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web", b="Two|Bob Jones|db"))
+    summary = svc.sync_source(SOURCE, docs(b="Two|Bob Jones|db"))
+    assert (summary.removed, summary.talks_deleted) == (1, 1)
+    assert [t.title for t, _ in store.talks.values()] == ["Two"]
+    assert all(k[-1].endswith("two") for rows in store.index.values() for k in rows)
+    assert ("notes", "a") not in store.documents
+
+
+def test_bad_document_is_recorded_and_the_others_still_land():
+    svc, store = service()
+    inputs = docs(a="One|Ann Smith|web", b="BROKEN") + [DocumentInput("c", None, "file is 20.0 MB, over the limit")]
+    summary = svc.sync_source(SOURCE, inputs)
+    assert (summary.seen, summary.new, summary.failed) == (3, 1, 2)
+    assert [t.title for t, _ in store.talks.values()] == ["One"]
+    assert store.documents[("notes", "b")]["last_error"] == "broken on purpose"
+    assert "20.0 MB" in store.documents[("notes", "c")]["last_error"]
+    assert dict(summary.errors)["notes:b"] == "broken on purpose"
+
+
+def test_broken_edit_keeps_the_last_good_talks():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    summary = svc.sync_source(SOURCE, docs(a="BROKEN"))
+    assert summary.failed == 1
+    assert [t.title for t, _ in store.talks.values()] == ["One"]
+    # the talks stay owned by the document, so deleting it later still removes them
+    svc.sync_source(SOURCE, [])
+    assert store.talks == {}
+
+
+def test_duplicate_titles_in_one_document_get_distinct_ids():
+    parsed = ParsedDocument("x", "text", (ParsedTalk("Same", ordinal=1), ParsedTalk("Same", ordinal=2)))
+    talks = build_talks(parsed, CONF, "s:x", "text", fake_tag)
+    assert len({t.id for t in talks}) == 2
+
+
+def test_document_day_needs_a_dated_conference_and_stays_inside_it():
+    assert document_day("Django Circus Notes (Day 1)", CONF) == date(2012, 3, 7)
+    assert document_day("Notes day 30", CONF) is None
+    assert document_day("Notes (Day 1)", Conference("x", "X")) is None
