@@ -25,6 +25,7 @@ from archive.denorm import IndexKeys, has_notes, has_video
 from archive.domain import Conference, Link, NotFound, Speaker, Talk, speaker_slug
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
+MIN_TOKEN, MAX_TOKEN = -(2**63), 2**63 - 1
 _KEYSPACE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 
 # Errors a caller may retry: the node is down, overloaded or slow (re-exported for jobs/).
@@ -448,6 +449,77 @@ class Store:
     def delete_document(self, source: str, path: str) -> None:
         """Forget a document that left its source."""
         self.session.execute(self._w("DELETE FROM documents WHERE source = ? AND path = ?"), (source, path))
+
+    # -- run leases (lightweight transactions) -----------------------------------------------------
+    def acquire_lease(self, name: str, owner: str, ttl_seconds: int) -> bool:
+        """Take the lease of a job if nobody holds it; it expires by itself after ttl_seconds."""
+        rs = self.session.execute(self._w(
+            "INSERT INTO run_leases (name, owner, acquired_at) VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?"
+        ), (name, owner, datetime.now(timezone.utc), ttl_seconds))
+        return bool(rs.was_applied)
+
+    def renew_lease(self, name: str, owner: str, ttl_seconds: int) -> bool:
+        """Extend a lease we hold; False if it expired or someone else holds it now."""
+        rs = self.session.execute(self._w(
+            "UPDATE run_leases USING TTL ? SET owner = ?, acquired_at = ? WHERE name = ? IF owner = ?"
+        ), (ttl_seconds, owner, datetime.now(timezone.utc), name, owner))
+        return bool(rs.was_applied)
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        """Give a lease back, only if we still hold it."""
+        rs = self.session.execute(self._w("DELETE FROM run_leases WHERE name = ? IF owner = ?"), (name, owner))
+        return bool(rs.was_applied)
+
+    def lease_holder(self, name: str) -> dict | None:
+        """Return the current holder of a lease (owner, acquired_at), or None."""
+        return self.session.execute(
+            self._p("SELECT owner, acquired_at FROM run_leases WHERE name = ?"), (name,)
+        ).one()
+
+    # -- import history ----------------------------------------------------------------------------
+    def record_run(self, run: dict, ttl_seconds: int) -> None:
+        """Write (or update) one import run's record; it expires after ttl_seconds."""
+        started: datetime = run["started_at"]
+        self.session.execute(self._w(
+            "INSERT INTO import_runs (month, run_id, job, started_at, finished_at, status, host, seen, new, changed,"
+            " unchanged, removed, failed, talks_written, talks_deleted, errors)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) USING TTL ?"
+        ), (started.strftime("%Y-%m"), run["run_id"], run["job"], started, run.get("finished_at"),
+            run.get("status"), run.get("host"), run.get("seen", 0), run.get("new", 0), run.get("changed", 0),
+            run.get("unchanged", 0), run.get("removed", 0), run.get("failed", 0), run.get("talks_written", 0),
+            run.get("talks_deleted", 0), list(run.get("errors") or ())[:100], ttl_seconds))
+
+    def list_runs(self, months: Sequence[str], limit: int = 50) -> list[dict]:
+        """Return the newest import runs of the given month buckets ('YYYY-MM', newest first)."""
+        runs: list[dict] = []
+        stmt = self._p("SELECT * FROM import_runs WHERE month = ? LIMIT ?")
+        for month in months:
+            runs += list(self.session.execute(stmt, (month, limit - len(runs))))
+            if len(runs) >= limit:
+                break
+        return runs
+
+    # -- token-range scans (maintenance jobs) ----------------------------------------------------------
+    def token_ranges(self) -> list[tuple[int, int]]:
+        """Return (start, end] token ranges that cover the whole Murmur3 ring exactly once."""
+        tokens = sorted(t.value for t in self.session.cluster.metadata.token_map.ring)
+        ranges = list(zip(tokens, tokens[1:]))
+        # The wrapping range, split at the ring's ends. Murmur3 never gives a key the minimum
+        # token, so (min, first] misses nothing.
+        ranges += [(tokens[-1], MAX_TOKEN), (MIN_TOKEN, tokens[0])]
+        return ranges
+
+    def scan_by_token(self, table: str, partition_key: str, columns: str = "*",
+                      fetch_size: int = 500) -> Iterable[dict]:
+        """Yield every row of a table range by range: one bounded token-range query at a time."""
+        if not (re.match(r"^\w+$", table) and re.match(r"^\w+$", partition_key)):
+            raise ValueError("bad table or key name")
+        stmt = self._p(
+            f"SELECT {columns} FROM {table} WHERE token({partition_key}) > ? AND token({partition_key}) <= ?"
+        )
+        stmt.fetch_size = fetch_size
+        for start, end in self.token_ranges():
+            yield from self.session.execute(stmt, (start, end))
 
     # -- whole-table reads (maintenance, tests, digests) ----------------------------------------------------
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:

@@ -123,3 +123,28 @@ def test_documents_and_tag_counts(clean_store):
     write(store, make_talk("B", 2, date(2012, 3, 9), tags=("testing",)))
     store.put_tag_counts({t: store.count_tag(t) for t in ("testing", "web", "gone")})
     assert store.tag_cloud() == {"testing": 2, "web": 1}
+
+
+def test_token_range_scan_sees_every_partition_once(clean_store):
+    store = clean_store
+    for i in range(40):
+        store.put_conference(Conference(f"conf-{i:02d}", f"Conf {i}", date(2000 + i % 20, 1, 1)), "s")
+    ids = [r["id"] for r in store.scan_by_token("conferences", "id", "id")]
+    assert sorted(ids) == [f"conf-{i:02d}" for i in range(40)]
+    assert len(store.token_ranges()) >= 2
+
+
+def test_leases_exclude_each_other_and_release_only_by_owner(clean_store):
+    store = clean_store
+    assert store.acquire_lease("reimport", "a", 30)
+    assert not store.acquire_lease("reimport", "b", 30)
+    assert store.renew_lease("reimport", "a", 30)
+    assert not store.renew_lease("reimport", "b", 30)
+    assert not store.release_lease("reimport", "b")
+    assert store.lease_holder("reimport")["owner"] == "a"
+    assert store.release_lease("reimport", "a")
+    assert store.lease_holder("reimport") is None
+    assert store.acquire_lease("reimport", "b", 1)
+    import time
+    time.sleep(2.2)  # a crashed holder's lease expires by TTL
+    assert store.acquire_lease("reimport", "c", 30)
