@@ -24,6 +24,10 @@ from archive.sources import DocumentInput, Source
 # Bump when parsing or tagging changes output, so that every document is re-imported once.
 PARSER_VERSION = "notes-1"
 
+# A talk and its index rows go in one LOGGED batch; Cassandra's default batch_size_fail_threshold
+# is 640 KiB, so one talk's notes (source + HTML) must stay well under it.
+MAX_TALK_NOTES_BYTES = 400 * 1024
+
 _DAY_N = re.compile(r"\bday\s*(\d{1,2})\b", re.I)
 
 
@@ -120,6 +124,15 @@ def build_talks(parsed: ParsedDocument, conference: Conference, document_id: str
     return talks
 
 
+def check_sizes(talks: Iterable[Talk]) -> None:
+    """Raise DocumentError naming the first talk whose notes are too large for one batch."""
+    for talk in talks:
+        size = len(talk.notes_source.encode()) + len(talk.notes_html.encode())
+        if size > MAX_TALK_NOTES_BYTES:
+            raise DocumentError(f"the notes of talk {talk.title!r} are {size // 1024} KiB, over the "
+                                f"{MAX_TALK_NOTES_BYTES // 1024} KiB a talk may hold; split the document")
+
+
 def document_day(title: str, conference: Conference) -> date | None:
     """Return the day a document covers when its title says "Day N" of a dated conference."""
     m = _DAY_N.search(title or "")
@@ -154,6 +167,7 @@ class ArchiveService:
                 raise DocumentError(doc.error or "unreadable document")
             parsed = self.parse(doc.data, doc.path)
             talks = build_talks(parsed, conference, f"{source.name}:{doc.path}", parsed.format, self.tag)
+            check_sizes(talks)
         except DocumentError as exc:
             return self._failed(source, doc, known, new_hash, str(exc))
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the import either

@@ -18,6 +18,8 @@ from archive.domain import Conference, DocumentError, slugify
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SOURCE_KINDS = ("notes", "catalogue")
 NOTES_EXTENSIONS = (".rst", ".rest", ".txt", ".md", ".markdown")
+# Repository furniture that is never notes, skipped unless a source's include names it.
+DEFAULT_EXCLUDE = ("README*", "LICENSE*", "LICENCE*", "COPYING*", "CHANGELOG*", "CONTRIBUTING*", "SOURCE.txt")
 
 
 class SourceConfigError(Exception):
@@ -127,7 +129,8 @@ def list_documents(source: Source) -> list[str]:
         name = rel.as_posix()
         if source.include and not any(fnmatch.fnmatch(name, g) for g in source.include):
             continue
-        if not source.include and path.suffix.lower() not in NOTES_EXTENSIONS:
+        if not source.include and (path.suffix.lower() not in NOTES_EXTENSIONS
+                                   or any(fnmatch.fnmatch(path.name, g) for g in DEFAULT_EXCLUDE)):
             continue
         if any(fnmatch.fnmatch(name, g) for g in source.exclude):
             continue

@@ -521,6 +521,18 @@ class Store:
         for start, end in self.token_ranges():
             yield from self.session.execute(stmt, (start, end))
 
+    # -- maintenance reads ---------------------------------------------------------------------------
+    def all_stored_talks(self) -> Iterable[tuple[Talk, date]]:
+        """Yield every stored talk with its index day, paging the talks table by token range."""
+        for row in self.scan_by_token("talks", "conference_id"):
+            yield _talk_from_row(row), _to_date(row["index_day"])
+
+    def index_rows(self, table: str, key_columns: Sequence[str]) -> set[tuple]:
+        """Return the primary keys of every row of an index table."""
+        partition = key_columns[0]
+        return {tuple(_to_date(r[c]) if c == "day" else r[c] for c in key_columns)
+                for r in self.scan_by_token(table, partition, ", ".join(key_columns))}
+
     # -- whole-table reads (maintenance, tests, digests) ----------------------------------------------------
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:
         """Yield every row of a table, paging by token range through the driver."""
@@ -529,6 +541,23 @@ class Store:
         stmt = self._p(f"SELECT {columns} FROM {table}")
         stmt.fetch_size = fetch_size
         yield from self.session.execute(stmt)
+
+    # -- web reads ---------------------------------------------------------------------------------
+    def talks_by_conference_before(self, conference_id: str, before: tuple, limit: int = 1) -> list[dict]:
+        """Return the talks of a conference just before a (day, ordinal, talk_id) key, nearest first.
+
+        The talk page's "previous talk": the same partition read in reverse clustering order.
+        """
+        if len(before) != 3:
+            raise ValueError("talks_by_conference keys are (day, ordinal, talk_id)")
+        stmt = self._p(
+            "SELECT * FROM talks_by_conference WHERE conference_id = ? AND (day, ordinal, talk_id) < (?, ?, ?)"
+            " ORDER BY day DESC, ordinal DESC, talk_id DESC LIMIT ?"
+        )
+        rows = list(self.session.execute(stmt, (conference_id, *before, limit)))
+        for row in rows:
+            row["day"] = _to_date(row["day"])
+        return rows
 
 
 def new_run_id() -> uuid.UUID:

@@ -112,3 +112,12 @@ def test_document_day_needs_a_dated_conference_and_stays_inside_it():
     assert document_day("Django Circus Notes (Day 1)", CONF) == date(2012, 3, 7)
     assert document_day("Notes day 30", CONF) is None
     assert document_day("Notes (Day 1)", Conference("x", "X")) is None
+
+
+def test_a_talk_too_large_for_one_batch_fails_its_document_by_name():
+    svc, store = service()
+    huge = "Huge|Ann Smith|web"
+    svc.parse = lambda data, name: ParsedDocument("x", "text", (ParsedTalk("Huge", notes_source="x" * 500_000),))
+    summary = svc.sync_source(SOURCE, docs(a=huge))
+    assert summary.failed == 1 and "'Huge'" in summary.errors[0][1] and "KiB" in summary.errors[0][1]
+    assert store.talks == {}

@@ -1,0 +1,103 @@
+"""Parsing of conference notes into talks: reStructuredText, Markdown and plain-text exports.
+
+parse_document picks the format from the file name and the content, refuses documents that
+cannot be notes (empty, binary, too large) with a DocumentError naming the problem, and
+returns a ParsedDocument; a document without talks is not an error. decode_document turns the
+bytes of an upload or file into the text parse_document takes.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import PurePath
+
+from archive.domain import DocumentError, ParsedDocument
+from archive.parse.markdown import parse_markdown
+from archive.parse.rst import parse_rst
+from archive.parse.text import looks_like_text_export, parse_text
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# Share of control characters (other than tab, newlines, form feed) above which text is binary.
+MAX_CONTROL_RATIO = 0.01
+
+RST_EXTENSIONS = frozenset({".rst", ".rest"})
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# A title line followed by an underline of one repeated punctuation character, at least as long.
+_RST_UNDERLINE = re.compile(
+    r"^(?P<title>\S[^\n]*)\n(?P<rule>([=\-`:'\"~^_*+#<>.])\3{2,})[ \t]*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+|(?=[^#\s!]))\S", re.MULTILINE)
+
+__all__ = ["MAX_DOCUMENT_BYTES", "decode_document", "detect_format", "parse_document"]
+
+
+def decode_document(data: bytes, filename: str) -> str:
+    """Return the text of a document's bytes: UTF-8, without BOM, with LF line ends."""
+    if not data.strip():
+        raise DocumentError(f"{filename}: the document is empty")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"{filename}: the document is {len(data)} bytes, over the "
+                            f"{MAX_DOCUMENT_BYTES} byte limit")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DocumentError(f"{filename}: the document is UTF-16 encoded; save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DocumentError(f"{filename}: the document contains NUL bytes (first at byte offset {nul}): "
+                            "it looks binary, not text")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{filename}: the document is not valid UTF-8 "
+                            f"(byte offset {exc.start + bom}: {exc.reason})") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_text(text, filename)
+    return text
+
+
+def _check_text(text: str, filename: str) -> None:
+    """Raise DocumentError when text is empty, binary-looking or too large."""
+    if not text.strip():
+        raise DocumentError(f"{filename}: the document is empty")
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"{filename}: the document is {size} bytes, "
+                            f"over the {MAX_DOCUMENT_BYTES} byte limit")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DocumentError(f"{filename}: the document contains NUL bytes (first at character {nul}): "
+                            "it looks binary, not text")
+    controls = len(_CONTROL.findall(text))
+    if controls > MAX_CONTROL_RATIO * len(text):
+        raise DocumentError(f"{filename}: the document looks binary ({controls} control characters)")
+
+
+def detect_format(text: str, filename: str) -> str:
+    """Return the format of a document: 'rst', 'markdown' or 'text'."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in MARKDOWN_EXTENSIONS:
+        return "markdown"
+    if suffix in RST_EXTENSIONS:
+        return "rst"
+    # A numbered table of contents first: a PDF export may contain underline-like lines too.
+    if looks_like_text_export(text):
+        return "text"
+    if any(len(m.group("rule")) >= len(m.group("title").rstrip()) for m in _RST_UNDERLINE.finditer(text)):
+        return "rst"
+    if _MD_HEADING.search(text):
+        return "markdown"
+    return "text"
+
+
+def parse_document(text: str, filename: str) -> ParsedDocument:
+    """Parse a document's text into its title and talks, in the format its name and content show."""
+    _check_text(text, filename)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parser = {"rst": parse_rst, "markdown": parse_markdown, "text": parse_text}[detect_format(text, filename)]
+    try:
+        return parser(text, filename)
+    except RecursionError as exc:  # pathological nesting: the document's fault, not a crash
+        raise DocumentError(f"{filename}: the document is nested too deeply to parse") from exc

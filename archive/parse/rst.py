@@ -1,0 +1,277 @@
+"""reStructuredText notes via docutils, split into talks by section structure.
+
+The document title is the lone top section; its subsections are the talks, except when that top
+section itself carries talk metadata (Presenter, Video, ...), as in the one-file-per-talk Sphinx
+notes, where it is the only talk. Non-talk sections (talks.NON_TALK_TITLES, toctree indexes) are
+skipped; a "Lightning Talks" section gives one talk per lightning talk.
+
+Safety: raw and include directives are disabled, docutils never reads its config files, reports
+go to a StringIO, and the HTML is sanitised (talks.safe_html) after rendering.
+"""
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from docutils import frontend, nodes, utils
+from docutils.core import publish_doctree
+from docutils.parsers import rst
+from docutils.readers import standalone
+from docutils.transforms import writer_aux
+from docutils.writers import html5_polyglot
+
+from archive.domain import DocumentError, ParsedDocument, ParsedTalk
+from archive.parse import sphinx_compat
+from archive.parse.talks import (Meta, build_talk, count_words, is_lightning_section, is_non_talk,
+                                 number_talks, read_metadata, source_slice)
+
+SAFE_SETTINGS = {
+    "_disable_config": True,       # never read docutils.conf files from the machine
+    "raw_enabled": False,          # ".. raw:: html" must not reach the page
+    "file_insertion_enabled": False,  # ".. include:: /etc/passwd", csv-table :file:, :url:
+    "report_level": 5,             # quiet: no system messages in the output
+    "halt_level": 5,               # never raise on a bad document
+    "traceback": True,             # let internal errors raise (we catch them) instead of sys.exit()
+    "doctitle_xform": False,       # keep the section structure as written: we pick the title
+    "docinfo_xform": False,
+    "sectsubtitle_xform": False,
+    "syntax_highlight": "none",    # no Pygments lexer lookups for unknown languages
+    "embed_stylesheet": False,     # the writer must not read stylesheet files
+    "stylesheet_path": [],
+    "stylesheet": [],
+    "initial_header_level": 3,     # subsections of a talk render as <h3>
+    "strip_comments": True,
+    "pep_references": False,
+    "rfc_references": False,
+}
+MAX_WARNINGS = 50
+INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this is an index page
+_LIGHTNING_TITLE_MAX = 120
+_UNRESOLVED = re.compile(r"^(?:`?(?P<reference>[^`]+?)`?__?|:[\w:.+-]+:`(?P<role>[^`]*)`)$", re.DOTALL)
+
+sphinx_compat.register()
+
+
+class _Parser(rst.Parser):
+    """The reST parser, keeping the document's warnings instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def parse(self, inputstring, document) -> None:
+        """Parse inputstring into document, observing its reporter."""
+        document.reporter.attach_observer(self._observe)
+        super().parse(inputstring, document)
+
+    def _observe(self, message: nodes.system_message) -> None:
+        """Keep a warning or error (level >= 2) as "line N: message"."""
+        if message["level"] >= 2 and len(self.messages) < MAX_WARNINGS:
+            text = message.children[0].astext() if message.children else message.astext()
+            line = message.get("line")
+            self.messages.append(f"line {line}: {text}" if line else text)
+
+
+def _plain_markup(raw: str) -> str:
+    """Return the words of markup docutils could not resolve: "Slides_" -> Slides, ":x:`y`" -> y."""
+    match = _UNRESOLVED.match(raw)
+    return (match.group("reference") or match.group("role")) if match else raw
+
+
+def _settings():
+    """Return fresh docutils settings for the parser and the HTML writer, made safe."""
+    settings = frontend.get_default_settings(rst.Parser, standalone.Reader, html5_polyglot.Writer)
+    for key, value in SAFE_SETTINGS.items():
+        setattr(settings, key, value)
+    settings.warning_stream = StringIO()
+    return settings
+
+
+def _title(section: nodes.section) -> str:
+    """Return a section's title as one line of plain text."""
+    return " ".join(section[0].astext().split()) if section.children else ""
+
+
+def _subsections(node: nodes.Element) -> list[nodes.section]:
+    """Return the sections directly inside node."""
+    return [c for c in node.children if isinstance(c, nodes.section)]
+
+
+def _body(section: nodes.section) -> list[nodes.Node]:
+    """Return what a section holds after its title (subsections included)."""
+    return list(section.children[1:])
+
+
+def _is_index(section: nodes.section) -> bool:
+    """Return whether a section is a toctree index: a toctree and at most a short blurb."""
+    body = [c for c in _body(section) if not isinstance(c, nodes.section)]
+    toctrees = [c for c in body if isinstance(c, nodes.container) and "toctree" in c["classes"]]
+    blurb = " ".join(c.astext() for c in body if c not in toctrees)
+    return bool(toctrees) and count_words(blurb) <= INDEX_BLURB_WORDS
+
+
+def _blocks(body: list[nodes.Node]):
+    """Yield (text, link targets) for each paragraph, then for links labelled Slides/Video."""
+    for node in body:
+        if not isinstance(node, nodes.Element):
+            continue
+        for para in node.findall(nodes.paragraph):
+            yield para.astext(), [r["refuri"] for r in para.findall(nodes.reference) if r.get("refuri")]
+        for ref in node.findall(nodes.reference):
+            if ref.get("refuri") and ref.astext().strip().lower() in ("slides", "video", "presentation page"):
+                yield f"{ref.astext()}: {ref['refuri']}", [ref["refuri"]]
+
+
+def _own_blocks(section: nodes.section):
+    """Return the metadata blocks of a section's own text, before and between its subsections."""
+    return _blocks([c for c in _body(section) if not isinstance(c, nodes.section)])
+
+
+def _intro_lines(body: list[nodes.Node]) -> list[str]:
+    """Return the whole lines of a talk's first three blocks, where a speaker is often named."""
+    lines: list[str] = []
+    blocks = [n for n in body if isinstance(n, (nodes.paragraph, nodes.line_block))][:3]
+    for block in blocks:
+        if isinstance(block, nodes.line_block):
+            lines.extend(line.astext() for line in block.findall(nodes.line))
+        elif "\n" not in block.astext():
+            lines.append(block.astext())
+    return lines
+
+
+class _Renderer:
+    """Renders lists of doctree nodes to HTML body fragments with the HTML5 writer."""
+
+    def __init__(self, settings, filename: str) -> None:
+        self.settings, self.filename = settings, filename
+        self.translator = html5_polyglot.Writer().translator_class
+
+    def __call__(self, body: list[nodes.Node]) -> str:
+        """Return the HTML of copies of these nodes, as the body of a document of their own."""
+        document = utils.new_document(self.filename, self.settings)
+        for node in body:
+            document += node.deepcopy()
+        visitor = self.translator(document)
+        document.walkabout(visitor)
+        return "".join(visitor.body)
+
+
+class _Document:
+    """One parsed reST document: its doctree, source lines and section line ranges."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        settings = _settings()
+        self.parser = _Parser()
+        try:
+            self.tree = publish_doctree(text, source_path=filename, parser=self.parser, settings=settings)
+        except Exception as exc:  # a docutils bug on odd input is the document's problem, not ours
+            raise DocumentError(f"cannot parse reStructuredText in {filename}: {exc}") from exc
+        # docutils turns \v and \f into spaces and splits lines like str.splitlines: so do we.
+        self.lines = re.sub(r"[\v\f]", " ", text).splitlines()
+        self.render = _Renderer(settings, filename)
+        # An unknown role or unresolved reference becomes its plain text, not a "problematic" link.
+        for node in list(self.tree.findall(nodes.problematic)):
+            node.parent.replace(node, nodes.Text(_plain_markup(node.astext())))
+        for node in list(self.tree.findall(nodes.system_message)):
+            node.parent.remove(node)
+        # The HTML writer's own transform, which we bypass by rendering node lists ourselves.
+        writer_aux.Admonitions(self.tree).apply()
+        self.sections = list(self.tree.findall(nodes.section))
+
+    def start(self, section: nodes.section) -> int:
+        """Return the 0-based line where a section's heading (overline included) starts."""
+        underline = (section[0].line or 1) - 1
+        start = max(underline - 1, 0)
+        above = self.lines[start - 1].strip() if start > 0 else ""
+        if above and len(set(above)) == 1 and not above[0].isalnum() and len(above) >= 3:
+            start -= 1
+        return start
+
+    def end(self, section: nodes.section) -> int:
+        """Return the 0-based line just after a section (where the next non-nested one starts)."""
+        index = self.sections.index(section)
+        for later in self.sections[index + 1:]:
+            parent = later.parent
+            while parent is not None and parent is not section:
+                parent = parent.parent
+            if parent is None:
+                return self.start(later)
+        return len(self.lines)
+
+    def talk(self, title: str, body: list[nodes.Node], start: int, end: int, lightning=False) -> ParsedTalk:
+        """Return the talk made of these body nodes and source lines."""
+        return build_talk(
+            title,
+            body_html=self.render(body),
+            body_text="\n".join(n.astext() for n in body),
+            source=source_slice(self.lines, start, end),
+            meta=read_metadata(_blocks(body)),
+            lightning=lightning,
+            intro=_intro_lines(body),
+        )
+
+    def section_talk(self, section: nodes.section, lightning=False) -> ParsedTalk:
+        """Return the talk that is this whole section."""
+        return self.talk(_title(section), _body(section), self.start(section), self.end(section), lightning)
+
+    def lightning_talks(self, section: nodes.section) -> list[ParsedTalk]:
+        """Return one talk per lightning talk of a "Lightning Talks" section."""
+        subsections = _subsections(section)
+        if subsections:
+            return [self.section_talk(s, lightning=True) for s in subsections if not is_non_talk(_title(s))]
+        # Without subsections, a lightning talk is a one-line paragraph (its title) followed by
+        # an indented block (its notes), or a definition list item.
+        items: list[tuple[str, list[nodes.Node], int]] = []
+        body = _body(section)
+        for node, following in zip(body, body[1:] + [None]):
+            if isinstance(node, nodes.paragraph) and isinstance(following, nodes.block_quote):
+                text = node.astext()
+                if "\n" not in text and len(text) <= _LIGHTNING_TITLE_MAX and node.line:
+                    items.append((text, list(following.children), node.line - 1))
+            elif isinstance(node, nodes.definition_list):
+                for item in node.children:
+                    term = next(iter(item.findall(nodes.term)), None)
+                    definition = next(iter(item.findall(nodes.definition)), None)
+                    if term is not None and definition is not None and item.line:
+                        items.append((term.astext(), list(definition.children), item.line - 1))
+        if not items:
+            return [self.section_talk(section, lightning=True)]
+        ends = [start for _, _, start in items[1:]] + [self.end(section)]
+        return [self.talk(title, body, start, end, lightning=True)
+                for (title, body, start), end in zip(items, ends)]
+
+
+def _has_metadata(section: nodes.section) -> bool:
+    """Return whether a section's own text carries talk metadata (Presenter, Video, ...)."""
+    meta: Meta = read_metadata(_own_blocks(section))
+    return bool(meta.speakers_text or meta.links or meta.video_seconds)
+
+
+def parse_rst(text: str, filename: str) -> ParsedDocument:
+    """Parse reStructuredText notes into a document title and its talks."""
+    doc = _Document(text, filename)
+    top = _subsections(doc.tree)
+    stem = Path(filename).stem
+    if len(top) == 1:
+        root = top[0]
+        title = _title(root)
+        # One file per talk: the top section is the talk when it has talk metadata or no subsections.
+        candidates = [root] if _has_metadata(root) or not _subsections(root) else _subsections(root)
+    elif top:
+        first = top[0]
+        title = _title(first) if is_non_talk(_title(first)) or _is_index(first) else stem
+        candidates = top
+    else:
+        title, candidates = stem, []
+    talks: list[ParsedTalk] = []
+    for section in candidates:
+        heading = _title(section)
+        if is_non_talk(heading) or _is_index(section):
+            continue
+        if is_lightning_section(heading):
+            talks.extend(doc.lightning_talks(section))
+        else:
+            talks.append(doc.section_talk(section))
+    return ParsedDocument(title=title, format="rst", talks=number_talks(talks),
+                          warnings=tuple(doc.parser.messages))

@@ -1,0 +1,180 @@
+"""Speaker strings: "A and B of Org", "A, B and C", "Title by A from Org".
+
+Pure functions shared by the parsers and, later, by catalogue linking. Names are recognised by
+their shape (capitalised words, initials, particles such as "van" or "Di"), organisations by a
+few tell-tale words, so "Google Code" or "DISQUS" never become people.
+"""
+from __future__ import annotations
+
+import re
+
+from archive.domain import Speaker, fold
+
+# Lower-case (or capitalised) name particles that stay inside a name: "Guido van Rossum", "Massimo Di Pierro".
+PARTICLES = frozenset({
+    "van", "von", "de", "di", "da", "der", "den", "del", "della", "du", "la", "le", "dos", "das",
+    "do", "bin", "ibn", "al", "el", "ter", "ten", "vander", "zu", "y",
+})
+
+# Words that mark an organisation, not a person ("Google Code", "Morningstar, Inc.").
+ORG_WORDS = frozenset({
+    "inc", "ltd", "llc", "gmbh", "corp", "corporation", "co", "company", "plc", "ag", "sa", "bv",
+    "university", "college", "institute", "school", "labs", "lab", "laboratory", "foundation",
+    "google", "microsoft", "mozilla", "canonical", "code", "software", "systems", "technologies",
+    "group", "team", "project", "consulting", "solutions", "media", "network", "others", "et", "al",
+})
+
+# Words common in talk titles but not in people's names; they stop a title passing as a name.
+COMMON_WORDS = frozenset("""
+a an the and or of in on for with to at by from into about my our your his her their its this that
+advanced introduction intro overview primer basics guide tips tricks lessons learned notes talks talk
+lightning keynote tutorial workshop panel session sessions sprint sprints day welcome opening closing
+remarks summary conclusion future status state best practices how why what when where who which new
+old real world open source free software code cloud server servers database databases framework
+frameworks library libraries application applications app apps api apis rest model models views
+forms templates template engine language languages programming programmer programmers developer
+developers core team project projects system systems network security performance scaling scalable
+scalability memory machine science scientific computing analysis analytics stack tools tool toolkit
+module modules patterns pattern python django flask web data design deep dive test tests testing
+stuff other questions answers contents index indices tables meeting members conference news
+distributed services service async realtime mobile game games hack hacks part reduced loading times
+""".split())
+
+_ABBREVIATIONS = frozenset({"inc", "ltd", "corp", "co", "jr", "sr", "llc", "plc", "bv", "ag", "sa"})
+_BRACKETED = re.compile(r"<[^<>\s]*>")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+")
+_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_LIST_SEP = re.compile(r"\s*(?:,|;|&|\+|\band\b)\s*", re.IGNORECASE)
+_ORG_SEP = re.compile(r"\s+(?:of|from|at|@)\s+", re.IGNORECASE)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]?\.?")
+_TITLE_SEPARATORS = ((" by ", False), (" - ", True), (" \u2013 ", True), (" \u2014 ", True), (" with ", True))
+
+
+def _is_name_token(token: str) -> bool:
+    """Return whether token can be part of a person's name (word shape only)."""
+    if token.lower() in PARTICLES:
+        return True
+    if _INITIALS.fullmatch(token):
+        return token[0].isupper()
+    parts = re.split(r"[-'\u2019]", token)
+    for index, part in enumerate(parts):
+        if not part.isalpha():
+            return False
+        # "McDonald", "MacLeod": a known prefix may carry a second capital.
+        core = part
+        if part.startswith("Mc"):
+            core = part[2:]
+        elif part.startswith("Mac") and len(part) > 4:
+            core = part[3:]
+        if len(part) == 1 and index < len(parts) - 1 and part.isupper():
+            continue  # the "O" of O'Reilly, the "D" of D'Angelo
+        if not (core[:1].isupper() and core[1:].islower()):
+            return False
+    return True
+
+
+def looks_like_name(text: str, min_words: int = 2, max_words: int = 4) -> bool:
+    """Return whether text is shaped like a person's name ("Guido van Rossum", "J.J. Behrens")."""
+    tokens = text.split()
+    if not min_words <= len(tokens) <= max_words:
+        return False
+    if tokens[0].lower() in PARTICLES and not tokens[0][0].isupper():
+        return False
+    if tokens[-1].lower() in PARTICLES:
+        return False
+    for token in tokens:
+        folded = fold(token)
+        if not _is_name_token(token) or folded in COMMON_WORDS or folded in ORG_WORDS:
+            return False
+        # Gerunds ("Logging", "Discovering") are the commonest capitalised non-name words in titles.
+        if folded.endswith("ing") and len(folded) > 5:
+            return False
+    return True
+
+
+def _clean(text: str) -> str:
+    """Return speaker text without URLs, e-mail addresses, (asides), @handles and "et al."."""
+    # Bracketed links first, then (asides), then bare URLs: a bare URL may swallow a closing ")".
+    text = _BRACKETED.sub(" ", text)
+    while _PARENS.search(text):
+        text = _PARENS.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = re.sub(r"\bet al\b\.?", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split()).strip(" ,;:/-")
+
+
+def _split_org(item: str) -> tuple[str, str | None]:
+    """Return (name, organisation) of "Name of Org" / "Name from Org"; organisation None if absent."""
+    parts = _ORG_SEP.split(item, maxsplit=1)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return parts[0].strip(), _trim_org(parts[1]) or None
+    return item.strip(), None
+
+
+def _trim_org(org: str) -> str:
+    """Return org without a sentence's closing full stop, keeping that of "Inc." or "Ltd."."""
+    org = org.strip(" ,")
+    if org.endswith(".") and fold(org.split()[-1]) not in _ABBREVIATIONS:
+        org = org.rstrip(".")
+    return org
+
+
+def split_speakers(text: str | None) -> tuple[Speaker, ...]:
+    """Return the people named in a speaker string, each with their affiliation when given."""
+    cleaned = _clean(text or "")
+    people: list[list] = []  # [name, affiliation, own_affiliation]
+    for item in _LIST_SEP.split(cleaned):
+        item = _trim_org(item)
+        if not item:
+            continue
+        name, org = _split_org(item)
+        single = len(name.split()) == 1
+        person = looks_like_name(name, 1, 5) and not (single and people and len(people[-1][0].split()) > 1)
+        if person:
+            people.append([name, org, org is not None])
+        elif people and item[:1].isupper():
+            # "David Cramer, DISQUS" or "Morningstar, Inc.": extend the previous person's organisation.
+            last = people[-1]
+            last[1] = f"{last[1]}, {item}" if last[1] else item
+            last[2] = True
+    # "A and B of Org": an organisation given last applies to the people before it that have none.
+    for index in range(len(people) - 2, -1, -1):
+        if not people[index][2] and people[index + 1][1]:
+            people[index][1] = people[index + 1][1]
+    seen: set[str] = set()
+    speakers = []
+    for name, org, _ in people:
+        if fold(name) not in seen:
+            seen.add(fold(name))
+            speakers.append(Speaker(name, org))
+    return tuple(speakers)
+
+
+def _is_speaker_suffix(text: str, needs_org: bool) -> bool:
+    """Return whether text reads as "A, B and C [from Org]" with every person a full name."""
+    cleaned = _clean(text)
+    parts = _ORG_SEP.split(cleaned, maxsplit=1)
+    if needs_org and len(parts) < 2:
+        return False
+    names = [n.strip(" .") for n in _LIST_SEP.split(parts[0]) if n.strip(" .")]
+    return bool(names) and all(looks_like_name(n, 2, 5) for n in names)
+
+
+def strip_by_suffix(title: str) -> tuple[str, str | None]:
+    """Return (title, speakers text) of "Title by A and B from Org"; speakers None if there are none.
+
+    " by " needs only full names after it; " - ", " with " also need a "from/of Org" tail, since
+    "Working with Pandas DataFrames" or "PyPy - Current Status" must keep their titles.
+    """
+    title = " ".join(title.split())
+    lowered = title.lower()
+    for separator, needs_org in _TITLE_SEPARATORS:
+        end = len(lowered)
+        while (index := lowered.rfind(separator, 0, end)) > 0:
+            head, tail = title[:index].strip(" ,:;"), title[index + len(separator):].strip()
+            if head and _is_speaker_suffix(tail, needs_org):
+                return head, tail
+            end = index
+    return title, None

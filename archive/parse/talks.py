@@ -1,0 +1,218 @@
+"""What the three parsers share: which sections are talks, talk metadata, kinds, safe HTML.
+
+Each parser finds the talks of its format and hands the pieces (raw title, body HTML and text,
+metadata lines) to build_talk, so that titles, speakers, links and kinds come out the same
+whichever format a conference's notes were written in.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import nh3
+
+from archive.domain import Link, ParsedTalk, Speaker, fold, slugify
+from archive.parse.speakers import looks_like_name, split_speakers, strip_by_suffix
+from archive.parse.timecodes import link_timecodes, parse_duration
+
+# Section titles that hold no talk (compared folded); a section holding a toctree is skipped too.
+NON_TALK_TITLES = frozenset(fold(title) for title in (
+    "To Do", "Todo", "Other Stuff", "Questions", "Questions and Answers", "Q&A", "Q & A",
+    "Indices and tables", "Contents", "Table of Contents", "Index", "Search", "Notes", "Links",
+    "Introduction", "About", "About these notes", "Misc", "Miscellaneous", "Schedule", "Sponsors",
+    "Sprints", "Announcements",
+))
+_LIGHTNING = re.compile(r"^lightning(?: talks?)?(?: day \d+| \d+)?$")
+
+_META_LINE = re.compile(
+    r"^[*_\s]*(?P<key>presenters?|speakers?|(?:pycon \d{4} )?presentation page|slides|"
+    r"video running time|running time|video|tutorial)"
+    r"[*_]*\s*(?:\([^)]*\)\s*)?[*_]*\s*:[*_]*\s*(?P<value>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_LINK_KINDS = {"presentation page": "page", "slides": "slides", "video": "video", "tutorial": "other"}
+_URL = re.compile(r"https?://[^\s<>\"'\]]+")
+_OTHERS = re.compile(r"\b(?:others|et al)\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "section", "small",
+    "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u",
+    "ul", "var",
+}
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
+
+
+@dataclass
+class Meta:
+    """Metadata read from a talk's lines: who presented it, its links and its video's length."""
+
+    speakers_text: str | None = None
+    links: list[Link] = field(default_factory=list)
+    video_seconds: int | None = None
+
+    def add_link(self, kind: str, url: str) -> None:
+        """Add a link unless the same kind and URL is already there."""
+        if url and not any(l.kind == kind and l.url == url for l in self.links):
+            self.links.append(Link(kind, url))
+
+
+def is_non_talk(title: str) -> bool:
+    """Return whether a section with this title holds no talk ("To Do", "Questions", ...)."""
+    return fold(title) in NON_TALK_TITLES
+
+
+def is_lightning_section(title: str) -> bool:
+    """Return whether a section with this title holds lightning talks."""
+    return bool(_LIGHTNING.match(fold(title)))
+
+
+def read_metadata(blocks: Iterable[tuple[str, Sequence[str]]], meta: Meta | None = None) -> Meta:
+    """Return the metadata found in (text, link targets) blocks: "Presenter:", "Slides:", ..."""
+    meta = meta or Meta()
+    for text, hrefs in blocks:
+        match = _META_LINE.match(" ".join(text.split()))
+        if not match:
+            continue
+        key, value = fold(match.group("key")), match.group("value").strip()
+        if key in ("presenter", "presenters", "speaker", "speakers"):
+            if meta.speakers_text is None and value:
+                meta.speakers_text = value
+        elif key.endswith("running time"):
+            if meta.video_seconds is None:
+                meta.video_seconds = parse_duration(value)
+        else:
+            kind = _LINK_KINDS["presentation page" if key.endswith("presentation page") else key]
+            found = _URL.search(value)
+            url = found.group(0).rstrip(".,;:)>") if found else next(
+                (h for h in hrefs if h.startswith(("http://", "https://"))), None)
+            if url:
+                meta.add_link(kind, url)
+    return meta
+
+
+def resolve_speakers(presenter: str | None, by_title: str | None) -> tuple[Speaker, ...]:
+    """Return the speakers of a talk: the Presenter line wins, the title's "by ..." fills gaps."""
+    stated, titled = split_speakers(presenter), split_speakers(by_title)
+    if not stated:
+        return titled
+    known = {fold(s.name): s for s in titled}
+    # "Fernando Pérez and others": the title names everyone, so it is the better list.
+    if (_OTHERS.search(presenter or "") and len(titled) > len(stated)
+            and all(fold(s.name) in known for s in stated)):
+        return titled
+    return tuple(
+        s if s.affiliation or fold(s.name) not in known else Speaker(s.name, known[fold(s.name)].affiliation)
+        for s in stated
+    )
+
+
+def intro_speakers(lines: Iterable[str]) -> tuple[Speaker, ...]:
+    """Return the speaker named by a whole line "Name" or "Name, Org" among a talk's first lines."""
+    for line in lines:
+        line = " ".join(line.split()).strip(" |")
+        if "@" in line or "://" in line:
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) <= 2 and looks_like_name(parts[0]):
+            org = parts[1] if len(parts) == 2 else None
+            if org is not None and not (org[:1].isupper() and len(org.split()) <= 4):
+                continue
+            return (Speaker(parts[0], org),)
+    return ()
+
+
+def talk_kind(title: str, lightning: bool = False) -> str:
+    """Return the kind of a talk from its title: lightning, keynote, tutorial or talk.
+
+    A title that is only a person's name (2-4 capitalised name words, none of them a common
+    title word, see speakers.looks_like_name) is taken as a keynote by that person, as in the
+    EuroPython notes whose keynotes are headed "Guido van Rossum".
+    """
+    words = set(fold(title).split())
+    if lightning or _LIGHTNING.match(fold(title)):
+        return "lightning"
+    if "keynote" in words or "keynotes" in words or looks_like_name(title):
+        return "keynote"
+    if "tutorial" in words:
+        return "tutorial"
+    return "talk"
+
+
+def count_words(text: str) -> int:
+    """Return the number of words in plain text."""
+    return len(_WORD.findall(text))
+
+
+def safe_html(fragment: str, video_url: str | None) -> str:
+    """Return the fragment with time codes linked and anything unsafe (scripts, events) removed."""
+    linked = link_timecodes(fragment, video_url)
+    return nh3.clean(
+        linked,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    ).strip()
+
+
+def build_talk(raw_title: str, *, body_html: str, body_text: str, source: str, meta: Meta,
+               lightning: bool = False, intro: Iterable[str] = ()) -> ParsedTalk:
+    """Return the talk for a raw heading, its rendered body and the metadata found in it."""
+    raw_title = " ".join(raw_title.split())
+    title, by_title = strip_by_suffix(raw_title)
+    title = title or raw_title
+    kind = talk_kind(title, lightning)
+    speakers = resolve_speakers(meta.speakers_text, by_title)
+    if not speakers and kind == "keynote" and looks_like_name(title):
+        speakers = (Speaker(title),)
+    if not speakers:
+        speakers = intro_speakers(intro)
+    video = next((l.url for l in meta.links if l.kind == "video"), None)
+    return ParsedTalk(
+        title=title,
+        speakers=speakers,
+        kind=kind,
+        links=tuple(meta.links),
+        video_seconds=meta.video_seconds,
+        notes_source=source,
+        notes_html=safe_html(body_html, video),
+        word_count=count_words(body_text),
+    )
+
+
+def number_talks(talks: Iterable[ParsedTalk]) -> tuple[ParsedTalk, ...]:
+    """Return the talks with 1-based ordinals and anchors unique within the document."""
+    used: set[str] = set()
+    numbered = []
+    for ordinal, talk in enumerate(talks, start=1):
+        base = slugify(talk.title)
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        numbered.append(dataclasses.replace(talk, ordinal=ordinal, anchor=anchor))
+    return tuple(numbered)
+
+
+def source_slice(lines: Sequence[str], start: int, end: int) -> str:
+    """Return lines[start:end] joined, without the blank lines at either end."""
+    chunk = list(lines[start:end])
+    while chunk and not chunk[-1].strip():
+        chunk.pop()
+    while chunk and not chunk[0].strip():
+        chunk.pop(0)
+    return "\n".join(chunk)
