@@ -158,7 +158,9 @@ class ArchiveService:
         if known is None and lookup:
             known = self.store.get_document(source.name, doc.path)
         new_hash = doc.content_hash(PARSER_VERSION)
-        if known and new_hash is not None and known.get("content_hash") == new_hash:
+        if known and known.get("content_hash") == new_hash:
+            if known.get("last_error"):  # still broken: report it again, write nothing
+                return DocumentOutcome(doc.path, "failed", error=f"unchanged since it failed: {known['last_error']}")
             return DocumentOutcome(doc.path, "unchanged")
         status = "changed" if known else "new"
         old_ids = set(known.get("talk_ids") or ()) if known else set()
@@ -194,7 +196,7 @@ class ArchiveService:
                                 parsed.format, None)
         return outcome
 
-    def _failed(self, source: Source, doc: DocumentInput, known: dict | None, new_hash: str | None,
+    def _failed(self, source: Source, doc: DocumentInput, known: dict | None, new_hash: str,
                 error: str) -> DocumentOutcome:
         # Keep the talks the last good version gave: a broken edit must not erase the archive.
         talk_ids = set(known.get("talk_ids") or ()) if known else set()

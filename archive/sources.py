@@ -46,11 +46,14 @@ class DocumentInput:
     data: bytes | None
     error: str | None = None
 
-    def content_hash(self, salt: str) -> str | None:
-        """Return the document's content hash (salted with the parser version), or None if unread."""
-        if self.data is None:
-            return None
-        return hashlib.sha256(salt.encode() + b"\0" + self.data).hexdigest()
+    def content_hash(self, salt: str) -> str:
+        """Return the document's content hash, salted with the parser version.
+
+        An unread document hashes its error (which names its size), so an unchanged oversized or
+        unreadable file is recognised as unchanged and not rewritten on every run.
+        """
+        body = self.data if self.data is not None else b"unread\0" + (self.error or "").encode()
+        return hashlib.sha256(salt.encode() + b"\0" + body).hexdigest()
 
 
 def parse_sources(text: str, base: Path, origin: str = "sources file") -> list[Source]:

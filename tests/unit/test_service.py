@@ -89,6 +89,10 @@ def test_bad_document_is_recorded_and_the_others_still_land():
     assert store.documents[("notes", "b")]["last_error"] == "broken on purpose"
     assert "20.0 MB" in store.documents[("notes", "c")]["last_error"]
     assert dict(summary.errors)["notes:b"] == "broken on purpose"
+    # a second run reports the still-broken documents again, without writing anything
+    writes = store.writes
+    again = svc.sync_source(SOURCE, inputs)
+    assert (again.unchanged, again.failed, store.writes) == (1, 2, writes)
 
 
 def test_broken_edit_keeps_the_last_good_talks():
