@@ -80,6 +80,44 @@ def _import(args, settings) -> int:
     return 1 if args.strict and summary.failed else 0
 
 
+def _runs(args, settings) -> int:
+    from archive import storage
+    from archive.maintenance import recent_months
+
+    store = storage.connect(settings)
+    try:
+        runs = store.list_runs(recent_months(count=args.months), limit=args.limit)
+    finally:
+        store.close()
+    if not runs:
+        print("no import runs recorded")
+        return 0
+    print(f"{'started (UTC)':19}  {'job':15} {'status':8} {'seen':>5} {'new':>4} {'chg':>4} {'rm':>4} "
+          f"{'fail':>4} {'written':>7} {'deleted':>7}  host")
+    for r in runs:
+        print(f"{r['started_at']:%Y-%m-%d %H:%M:%S}  {r['job']:15} {r['status'] or '':8} {r['seen'] or 0:5} "
+              f"{r['new'] or 0:4} {r['changed'] or 0:4} {r['removed'] or 0:4} {r['failed'] or 0:4} "
+              f"{r['talks_written'] or 0:7} {r['talks_deleted'] or 0:7}  {r['host'] or ''}")
+        for error in (r["errors"] or [])[: args.errors]:
+            print(f"    {error}")
+    return 0
+
+
+def _enqueue(args, settings) -> int:
+    from jobs import tasks
+
+    task = {"reimport": tasks.reimport, "rebuild-indexes": tasks.rebuild_indexes,
+            "refresh-tag-counts": tasks.refresh_tag_counts}[args.command]
+    if not args.now:
+        print(f"nothing done: `notes-archive {args.command} --now` queues a run without waiting for beat")
+        return 2
+    result = task.delay()
+    print(f"queued {task.name} as task {result.id}")
+    if args.wait:
+        print(result.get(timeout=args.wait))
+    return 0
+
+
 def _config(args, settings) -> int:
     for name, default in settings_table():
         print(f"{name}={default}")
@@ -103,6 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true", help="exit 1 when any document failed")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(func=_import)
+    runs = sub.add_parser("runs", help="list the import history")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--months", type=int, default=3, help="how many monthly buckets to read")
+    runs.add_argument("--errors", type=int, default=5, help="errors shown per run")
+    runs.set_defaults(func=_runs)
+    for name, text in (("reimport", "queue a re-import of every source"),
+                       ("rebuild-indexes", "queue a rebuild of every index table from the talks"),
+                       ("refresh-tag-counts", "queue a recount of the tag cloud")):
+        job = sub.add_parser(name, help=text)
+        job.add_argument("--now", action="store_true", help="queue it now (needs Redis and a running worker)")
+        job.add_argument("--wait", type=float, metavar="SECONDS", help="wait for its result")
+        job.set_defaults(func=_enqueue)
     config = sub.add_parser("config", help="print the settings' environment variables and defaults")
     config.set_defaults(func=_config)
     return parser

@@ -34,6 +34,12 @@ class Settings:
     result_backend: str = "redis://127.0.0.1:6379/1"
     secret_key: str = "dev-only-secret-change-me"
     admin_token: str = ""
+    reimport_interval: float = 300.0
+    tag_counts_interval: float = 3600.0
+    rebuild_hour: int = 3
+    run_history_days: int = 90
+    lease_ttl: int = 120
+    visibility_timeout: int = 600
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +69,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         result_backend=get("NOTES_RESULT_BACKEND", d.result_backend),
         secret_key=get("NOTES_SECRET_KEY", d.secret_key),
         admin_token=get("NOTES_ADMIN_TOKEN", d.admin_token),
+        reimport_interval=float(get("NOTES_REIMPORT_INTERVAL", d.reimport_interval)),
+        tag_counts_interval=float(get("NOTES_TAG_COUNTS_INTERVAL", d.tag_counts_interval)),
+        rebuild_hour=int(get("NOTES_REBUILD_HOUR", d.rebuild_hour)),
+        run_history_days=int(get("NOTES_RUN_HISTORY_DAYS", d.run_history_days)),
+        lease_ttl=int(get("NOTES_LEASE_TTL", d.lease_ttl)),
+        visibility_timeout=int(get("NOTES_VISIBILITY_TIMEOUT", d.visibility_timeout)),
     )
 
 
@@ -78,6 +90,9 @@ def settings_table() -> list[tuple[str, str]]:
         "node_storage_port": "NOTES_NODE_STORAGE_PORT", "node_jmx_port": "NOTES_NODE_JMX_PORT",
         "broker_url": "NOTES_BROKER_URL", "result_backend": "NOTES_RESULT_BACKEND",
         "secret_key": "NOTES_SECRET_KEY", "admin_token": "NOTES_ADMIN_TOKEN",
+        "reimport_interval": "NOTES_REIMPORT_INTERVAL", "tag_counts_interval": "NOTES_TAG_COUNTS_INTERVAL",
+        "rebuild_hour": "NOTES_REBUILD_HOUR", "run_history_days": "NOTES_RUN_HISTORY_DAYS",
+        "lease_ttl": "NOTES_LEASE_TTL", "visibility_timeout": "NOTES_VISIBILITY_TIMEOUT",
     }
     def shown(value: object) -> str:
         return ",".join(value) if isinstance(value, tuple) else str(value)

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from cassandra import ConsistencyLevel, InvalidRequest
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
-from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_factory
 
@@ -140,7 +140,12 @@ def drop_keyspace(settings: Settings, keyspace: str) -> None:
 def connect(settings: Settings) -> "Store":
     """Open this process's session to settings.keyspace and return a Store over it."""
     cluster = _cluster(settings)
-    session = cluster.connect(settings.keyspace)
+    # No `USE keyspace`: Cassandra 5 warns against it with prepared statements. Every statement is
+    # prepared with its keyspace instead (native protocol v5).
+    session = cluster.connect()
+    if settings.keyspace not in cluster.metadata.keyspaces:
+        cluster.shutdown()
+        raise NotFound(f"keyspace {settings.keyspace!r} does not exist: run `notes-archive schema apply`")
     return Store(session, settings)
 
 
@@ -210,7 +215,7 @@ class Store:
     def _p(self, cql: str) -> PreparedStatement:
         stmt = self._prepared.get(cql)
         if stmt is None:
-            stmt = self._prepared[cql] = self.session.prepare(cql)
+            stmt = self._prepared[cql] = self.session.prepare(cql, keyspace=self.settings.keyspace)
         return stmt
 
     def _w(self, cql: str) -> PreparedStatement:
@@ -295,17 +300,20 @@ class Store:
         self._add_index_deletes(batch, keys)
         self.session.execute(batch)
 
+    def _index_deletes(self, keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, key) pairs that delete the given index rows."""
+        by_year = self._p("DELETE FROM talks_by_year WHERE year = ? AND day = ? AND talk_id = ?")
+        by_conf = self._p(
+            "DELETE FROM talks_by_conference WHERE conference_id = ? AND day = ? AND ordinal = ? AND talk_id = ?"
+        )
+        by_tag = self._p("DELETE FROM talks_by_tag WHERE tag = ? AND day = ? AND talk_id = ?")
+        by_speaker = self._p("DELETE FROM talks_by_speaker WHERE speaker = ? AND day = ? AND talk_id = ?")
+        return ([(by_year, k) for k in keys.by_year] + [(by_conf, k) for k in keys.by_conference]
+                + [(by_tag, k) for k in keys.by_tag] + [(by_speaker, k) for k in keys.by_speaker])
+
     def _add_index_deletes(self, batch: BatchStatement, keys: IndexKeys) -> None:
-        for key in keys.by_year:
-            batch.add(self._p("DELETE FROM talks_by_year WHERE year = ? AND day = ? AND talk_id = ?"), key)
-        for key in keys.by_conference:
-            batch.add(self._p(
-                "DELETE FROM talks_by_conference WHERE conference_id = ? AND day = ? AND ordinal = ? AND talk_id = ?"
-            ), key)
-        for key in keys.by_tag:
-            batch.add(self._p("DELETE FROM talks_by_tag WHERE tag = ? AND day = ? AND talk_id = ?"), key)
-        for key in keys.by_speaker:
-            batch.add(self._p("DELETE FROM talks_by_speaker WHERE speaker = ? AND day = ? AND talk_id = ?"), key)
+        for stmt, key in self._index_deletes(keys):
+            batch.add(stmt, key)
 
     # -- conferences ----------------------------------------------------------------------------
     def put_conference(self, conference: Conference, source: str, talk_count: int | None = None,
@@ -532,6 +540,35 @@ class Store:
         partition = key_columns[0]
         return {tuple(_to_date(r[c]) if c == "day" else r[c] for c in key_columns)
                 for r in self.scan_by_token(table, partition, ", ".join(key_columns))}
+
+    def all_conferences(self) -> list[tuple[Conference, str]]:
+        """Return every conference with the source that wrote it (a small table: one row per event)."""
+        return [(_conference_from_row(r), r["source"]) for r in self.scan_by_token("conferences", "id")]
+
+    def all_tags(self) -> set[str]:
+        """Return every tag that has an index partition (DISTINCT partition keys, no filtering)."""
+        return {r["tag"] for r in self.session.execute(self._p("SELECT DISTINCT tag FROM talks_by_tag"))}
+
+    def delete_index_rows(self, keys: IndexKeys) -> None:
+        """Delete the given index rows (orphans found by rebuild_indexes), concurrently."""
+        pairs = self._index_deletes(keys)
+        for stmt, _ in pairs:
+            stmt.consistency_level = self.write_cl
+        execute_concurrent(self.session, pairs, concurrency=32, raise_on_first_error=True)
+
+    def query(self, cql: str, params: Sequence[Any] = ()) -> list[dict]:
+        """Run one prepared statement in this keyspace and return its rows (tests, maintenance)."""
+        return list(self.session.execute(self._p(cql), tuple(params)))
+
+    def truncate(self, table: str) -> None:
+        """Empty one table of this keyspace (tests and benchmarks start from empty tables)."""
+        if not re.match(r"^\w+$", table):
+            raise ValueError(f"bad table name {table!r}")
+        self.session.execute(f"TRUNCATE {self.settings.keyspace}.{table}", timeout=120)
+
+    def tables(self) -> list[str]:
+        """Return the names of this keyspace's tables."""
+        return sorted(self.session.cluster.metadata.keyspaces[self.settings.keyspace].tables)
 
     # -- whole-table reads (maintenance, tests, digests) ----------------------------------------------------
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:

@@ -1,0 +1,1 @@
+"""Celery app and tasks: scheduled re-imports, re-denormalisation and import history."""

@@ -61,6 +61,6 @@ def store(settings):
 @pytest.fixture
 def clean_store(store):
     """The session Store with every table emptied first, for tests that count rows."""
-    for table in store.session.cluster.metadata.keyspaces[store.settings.keyspace].tables:
-        store.session.execute(f"TRUNCATE {table}")
+    for table in store.tables():
+        store.truncate(table)
     return store

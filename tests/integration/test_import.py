@@ -72,12 +72,12 @@ def test_second_import_of_unchanged_sources_writes_nothing(clean_store, corpus, 
     for source in sources:
         sync(store, source)
     before = table_digest(store)
-    writetimes = {r["id"]: r["w"] for r in store.session.execute("SELECT id, writetime(title) AS w FROM talks")}
+    writetimes = {r["id"]: r["w"] for r in store.query("SELECT id, writetime(title) AS w FROM talks")}
     for source in sources:
         summary = sync(store, source)
         assert (summary.unchanged, summary.talks_written, summary.talks_deleted) == (1, 0, 0)
     assert table_digest(store) == before
-    after = {r["id"]: r["w"] for r in store.session.execute("SELECT id, writetime(title) AS w FROM talks")}
+    after = {r["id"]: r["w"] for r in store.query("SELECT id, writetime(title) AS w FROM talks")}
     assert after == writetimes  # not even an identical overwrite
 
 
@@ -85,7 +85,7 @@ def test_rst_sources_give_the_same_talk_ids_as_the_text_export(clean_store, corp
     store = clean_store
     sync(store, Source("py", "notes", corpus / "seeds", include=("004_*.txt",), conference=PYCON))
     from_text = {t.id for t in store.talks_of_conference("pycon-us-2012")}
-    store.session.execute("TRUNCATE talks")
+    store.truncate("talks")
     summary = sync(store, Source("rst", "notes", corpus / "pycon2012-notes", conference=PYCON))
     assert summary.failed == 0, summary.errors
     from_rst = {t.id for t in store.talks_of_conference("pycon-us-2012")}

@@ -1,0 +1,159 @@
+"""Operations the scheduled jobs run: plan a re-import, hold a run lease, record runs, rebuild indexes.
+
+Everything here works through the store's interface; jobs/tasks.py are thin shells over it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Iterable
+
+from archive.audit import INDEX_KEY_COLUMNS, audit, expected_rows
+from archive.denorm import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
+from archive.service import PARSER_VERSION
+from archive.sources import DocumentInput, Source, list_documents, read_document
+
+
+@dataclass
+class ReimportPlan:
+    """What a scan of one source found: documents to import, to remove, and how many are unchanged."""
+
+    source: str
+    to_import: list[str] = field(default_factory=list)
+    to_remove: list[str] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    still_failing: int = 0
+
+
+def plan_source(store, source: Source) -> ReimportPlan:
+    """Compare a source's files with the recorded hashes; list what must be imported or removed."""
+    plan = ReimportPlan(source.name)
+    known = store.documents_of(source.name)
+    present = list_documents(source)
+    for rel in present:
+        doc: DocumentInput = read_document(source, rel)
+        row = known.get(rel)
+        if row and row.get("content_hash") == doc.content_hash(PARSER_VERSION):
+            plan.unchanged += 1
+            plan.still_failing += bool(row.get("last_error"))
+            continue
+        plan.to_import.append(rel)
+        if row:
+            plan.changed += 1
+        else:
+            plan.new += 1
+    plan.to_remove = sorted(set(known) - set(present))
+    return plan
+
+
+def worker_identity() -> str:
+    """Return a lease owner id naming this host and process, unique per call."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseLost(Exception):
+    """The lease expired or was taken by another holder while a job ran."""
+
+
+class Lease:
+    """A named run lease in Cassandra: taken with IF NOT EXISTS and a TTL, renewed, released by owner."""
+
+    def __init__(self, store, name: str, ttl_seconds: int, owner: str | None = None):
+        self.store, self.name, self.ttl = store, name, ttl_seconds
+        self.owner = owner or worker_identity()
+        self._renewed = 0.0
+
+    def acquire(self) -> bool:
+        """Take the lease; False if someone holds it."""
+        ok = self.store.acquire_lease(self.name, self.owner, self.ttl)
+        self._renewed = time.monotonic()
+        return ok
+
+    def renew(self, force: bool = False) -> None:
+        """Extend the lease (at most every third of its TTL unless forced); raise LeaseLost if gone."""
+        if not force and time.monotonic() - self._renewed < self.ttl / 3:
+            return
+        if not self.store.renew_lease(self.name, self.owner, self.ttl):
+            raise LeaseLost(f"lease {self.name!r} is no longer held by {self.owner}")
+        self._renewed = time.monotonic()
+
+    def release(self) -> bool:
+        """Give the lease back if we still hold it."""
+        return self.store.release_lease(self.name, self.owner)
+
+
+def new_run(job: str) -> dict:
+    """Return a fresh import-run record."""
+    return {"run_id": uuid.uuid1(), "job": job, "started_at": datetime.now(timezone.utc), "status": "running",
+            "host": socket.gethostname(), "errors": []}
+
+
+def recent_months(now: datetime | None = None, count: int = 3) -> list[str]:
+    """Return the 'YYYY-MM' run-history buckets of the last count months, newest first."""
+    now = now or datetime.now(timezone.utc)
+    months, year, month = [], now.year, now.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+@dataclass
+class RebuildReport:
+    """What rebuild_indexes did."""
+
+    talks: int = 0
+    orphans_deleted: int = 0
+    missing_restored: int = 0
+    tags: int = 0
+    conferences: int = 0
+
+
+def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
+    """Regenerate every index table and count from the talks table, and delete orphaned index rows."""
+    report = RebuildReport()
+    conferences = {}
+    stored = []
+    for talk, day in store.all_stored_talks():  # pages the talks table by token range
+        stored.append((talk, day))
+    by_id = store.get_conferences({t.conference_id for t, _ in stored})
+    for talk, day in stored:
+        conference = by_id.get(talk.conference_id)
+        if conference is None:
+            continue
+        conferences[conference.id] = conference
+        store.write_talk(talk, conference, day, index_keys(talk, day), EMPTY_KEYS)
+        report.talks += 1
+        if lease and report.talks % 200 == 0:
+            lease.renew()
+    expected = expected_rows(stored)
+    actual = {t: store.index_rows(t, cols) for t, cols in INDEX_KEY_COLUMNS.items()}
+    result = audit(expected, actual)
+    orphans = IndexKeys(*(frozenset(result.orphans[t]) for t in INDEX_TABLES))
+    if not orphans.is_empty():
+        store.delete_index_rows(orphans)
+    report.orphans_deleted = sum(len(v) for v in result.orphans.values())
+    report.missing_restored = sum(len(v) for v in result.missing.values())
+    report.tags = refresh_tag_counts(store)
+    for conference, source in store.all_conferences():
+        store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id))
+        report.conferences += 1
+    return report
+
+
+def refresh_tag_counts(store, tags: Iterable[str] | None = None) -> int:
+    """Recount tags from talks_by_tag (all tags, including ones whose count fell to zero)."""
+    names = set(tags) if tags is not None else set(store.all_tags()) | set(store.tag_cloud())
+    store.put_tag_counts({t: store.count_tag(t) for t in names})
+    return len(names)
+
+
+def run_history_ttl(days: int) -> int:
+    """Return the TTL in seconds that keeps a run record for the given days."""
+    return int(timedelta(days=days).total_seconds())

@@ -1,0 +1,197 @@
+"""Celery tasks: thin shells that decode ids and paths, call the archive, and return plain dicts.
+
+Every task is idempotent and runs with acks_late and reject-on-worker-lost (celeryconfig.py), so a
+worker killed mid-task has its task delivered again. Document tasks retry with exponential backoff
+on Cassandra being unavailable or slow and on source read errors; after their last retry they
+record the document as failed and return, so one bad document never blocks a run's chord.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from celery import chord
+
+from archive import maintenance
+from archive.config import load_settings
+from archive.importer import make_service
+from archive.sources import Source, load_sources, read_document
+from archive.storage import RETRYABLE_ERRORS
+from jobs.celery_app import app, get_store
+
+MAX_RETRIES = 5
+
+
+def _source(name: str) -> Source:
+    by_name = {s.name: s for s in load_sources(load_settings().sources)}
+    if name not in by_name:
+        raise LookupError(f"source {name!r} is no longer configured")
+    return by_name[name]
+
+
+def _retry_or_fail(task, exc: Exception, source: str, path: str) -> dict:
+    """Retry with exponential backoff; after the last retry, record the failure and give up."""
+    if task.request.retries < MAX_RETRIES:
+        raise task.retry(exc=exc, countdown=min(60, 2 ** task.request.retries))
+    error = f"gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}"
+    try:
+        get_store().put_document(source, path, None, [], None, None, None, error)
+    except RETRYABLE_ERRORS:
+        pass  # the store is still down; the next re-import scan will find the document again
+    return {"path": path, "status": "failed", "error": error, "talks_written": 0, "talks_deleted": 0, "tags": []}
+
+
+def _counted(source: Source, outcome):
+    """Recount what one document touched, so counts converge even if the run's chord never ends."""
+    if outcome.talks_written or outcome.talks_deleted:
+        make_service(get_store()).refresh_counts(outcome.tags_touched, [source.conference] if source.conference
+                                                 else [], source.name)
+    return outcome
+
+
+def _outcome(o) -> dict:
+    return {"path": o.path, "status": o.status, "error": o.error, "talks_written": o.talks_written,
+            "talks_deleted": o.talks_deleted, "tags": sorted(o.tags_touched)}
+
+
+@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def import_document(self, source_name: str, path: str, lease_owner: str | None = None) -> dict:
+    """Import one document of a source (skipped if its content is unchanged)."""
+    try:
+        source = _source(source_name)
+        doc = read_document(source, path)
+        if doc.data is None and doc.error and doc.error.startswith("cannot read"):
+            raise OSError(doc.error)  # maybe a passing I/O problem: retry before recording it
+        if lease_owner:
+            get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
+        return _outcome(_counted(source, make_service(get_store()).import_document(source, doc)))
+    except (*RETRYABLE_ERRORS, OSError) as exc:
+        return _retry_or_fail(self, exc, source_name, path)
+    except LookupError as exc:  # the source left the configuration: nothing to retry
+        return {"path": path, "status": "failed", "error": str(exc), "talks_written": 0, "talks_deleted": 0,
+                "tags": []}
+
+
+@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def remove_document(self, source_name: str, path: str, lease_owner: str | None = None) -> dict:
+    """Remove a document that left its source, and its talks from every table."""
+    try:
+        if lease_owner:
+            get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
+        source = _source(source_name)
+        return _outcome(_counted(source, make_service(get_store()).remove_document(source, path)))
+    except RETRYABLE_ERRORS as exc:
+        return _retry_or_fail(self, exc, source_name, path)
+    except LookupError as exc:
+        return {"path": path, "status": "failed", "error": str(exc), "talks_written": 0, "talks_deleted": 0,
+                "tags": []}
+
+
+@app.task(acks_late=True)
+def reimport() -> dict:
+    """Scan every source under the reimport lease and fan out one task per changed document."""
+    settings, store = load_settings(), get_store()
+    lease = maintenance.Lease(store, "reimport", settings.lease_ttl)
+    if not lease.acquire():
+        holder = store.lease_holder("reimport")
+        return {"status": "skipped", "holder": holder and holder["owner"]}
+    run = maintenance.new_run("reimport")
+    run["lease_owner"] = lease.owner
+    try:
+        tasks, totals = [], {"seen": 0, "new": 0, "changed": 0, "unchanged": 0, "removed": 0}
+        for source in load_sources(settings.sources):
+            if source.kind != "notes":
+                continue
+            plan = maintenance.plan_source(store, source)
+            totals["seen"] += plan.new + plan.changed + plan.unchanged
+            for key in ("new", "changed", "unchanged"):
+                totals[key] += getattr(plan, key)
+            totals["removed"] += len(plan.to_remove)
+            tasks += [import_document.si(source.name, p, lease.owner) for p in plan.to_import]
+            tasks += [remove_document.si(source.name, p, lease.owner) for p in plan.to_remove]
+        run.update(totals)
+        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+    except Exception:
+        lease.release()
+        raise
+    serial = _serialisable(run)
+    if not tasks:
+        return finish_run([], serial)
+    chord(tasks)(finish_run.s(serial))
+    return {"status": "started", "run_id": serial["run_id"], "documents": len(tasks)}
+
+
+@app.task(acks_late=True)
+def finish_run(outcomes: list[dict], run: dict) -> dict:
+    """Close a re-import: recount what it touched, record its history, release its lease."""
+    settings, store = load_settings(), get_store()
+    run = _deserialise(run)
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    run.update(
+        finished_at=datetime.now(timezone.utc), status="failed" if failed else "done", failed=len(failed),
+        talks_written=sum(o["talks_written"] for o in outcomes), talks_deleted=sum(o["talks_deleted"] for o in outcomes),
+        errors=[f"{o['path']}: {o['error']}" for o in failed],
+    )
+    touched = {t for o in outcomes for t in o["tags"]}
+    if touched:
+        maintenance.refresh_tag_counts(store, touched)
+    for source in load_sources(settings.sources):
+        if source.conference is None:
+            continue
+        make_service(store).ensure_conference(source)
+        if touched:
+            store.put_conference(source.conference, source.name,
+                                 talk_count=store.count_conference_talks(source.conference.id))
+    store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+    store.release_lease("reimport", run["lease_owner"])
+    return _serialisable(run)
+
+
+@app.task(acks_late=True)
+def rebuild_indexes() -> dict:
+    """Regenerate every index table and count from the talks table, under the rebuild lease."""
+    settings, store = load_settings(), get_store()
+    lease = maintenance.Lease(store, "rebuild", settings.lease_ttl)
+    if not lease.acquire():
+        return {"status": "skipped"}
+    run = maintenance.new_run("rebuild_indexes")
+    try:
+        report = maintenance.rebuild_indexes(store, lease)
+        run.update(status="done", finished_at=datetime.now(timezone.utc), seen=report.talks,
+                   removed=report.orphans_deleted, talks_written=report.talks)
+        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+        return {"status": "done", **report.__dict__}
+    finally:
+        lease.release()
+
+
+@app.task(acks_late=True)
+def refresh_tag_counts() -> dict:
+    """Recount every tag of the tag cloud from its index partition."""
+    return {"status": "done", "tags": maintenance.refresh_tag_counts(get_store())}
+
+
+def enqueue_reimport() -> str:
+    """Queue a re-import now (for the CLI and the web's admin action); return its task id."""
+    return reimport.delay().id
+
+
+def _serialisable(run: dict) -> dict:
+    out = dict(run)
+    out["run_id"] = str(run["run_id"])
+    for key in ("started_at", "finished_at"):
+        if isinstance(out.get(key), datetime):
+            out[key] = out[key].isoformat()
+    out["pid"] = os.getpid()
+    return out
+
+
+def _deserialise(run: dict) -> dict:
+    import uuid
+
+    out = dict(run)
+    out["run_id"] = uuid.UUID(run["run_id"])
+    for key in ("started_at", "finished_at"):
+        if isinstance(out.get(key), str):
+            out[key] = datetime.fromisoformat(out[key])
+    return out
