@@ -15,8 +15,9 @@ def _node(args, settings) -> int:
     if args.action == "start":
         seconds = node.start()
         st = node.status()
-        print(f"Cassandra {st.release_version} answering on 127.0.0.1:{settings.cassandra_port} "
-              f"(pid {st.pid}, started in {seconds:.1f}s, RSS {st.rss_mb or 0:.0f} MiB)")
+        if st.pid:
+            print(f"Cassandra {st.release_version} answering on 127.0.0.1:{settings.cassandra_port} "
+                  f"(pid {st.pid}, ready after {seconds:.1f}s, RSS {st.rss_mb or 0:.0f} MiB)")
     elif args.action == "stop":
         node.stop()
     elif args.action == "status":

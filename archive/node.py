@@ -248,6 +248,12 @@ class LocalNode:
         if self.pid() and release_version(s, timeout=5):
             log(f"node already running (pid {self.pid()}) on 127.0.0.1:{s.cassandra_port}")
             return 0.0
+        if not self.pid() and port_busy(s.cassandra_port):
+            version = release_version(s, timeout=5)
+            if version:
+                log(f"Cassandra {version} already answers on 127.0.0.1:{s.cassandra_port} "
+                    f"(not started from {self.home}); using it")
+                return 0.0
         java = self.java()
         if not self.pid():
             for name, port in (("native transport", s.cassandra_port), ("storage", s.node_storage_port),
