@@ -38,6 +38,10 @@ def _retry_or_fail(task, exc: Exception, source: str, path: str) -> dict:
         get_store().put_document(source, path, None, [], None, None, None, error)
     except RETRYABLE_ERRORS:
         pass  # the store is still down; the next re-import scan will find the document again
+    return _failed(path, error)
+
+
+def _failed(path: str, error: str) -> dict:
     return {"path": path, "status": "failed", "error": error, "talks_written": 0, "talks_deleted": 0, "tags": []}
 
 
@@ -68,8 +72,7 @@ def import_document(self, source_name: str, path: str, lease_owner: str | None =
     except (*RETRYABLE_ERRORS, OSError) as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:  # the source left the configuration: nothing to retry
-        return {"path": path, "status": "failed", "error": str(exc), "talks_written": 0, "talks_deleted": 0,
-                "tags": []}
+        return _failed(path, str(exc))
 
 
 @app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -83,8 +86,7 @@ def remove_document(self, source_name: str, path: str, lease_owner: str | None =
     except RETRYABLE_ERRORS as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:
-        return {"path": path, "status": "failed", "error": str(exc), "talks_written": 0, "talks_deleted": 0,
-                "tags": []}
+        return _failed(path, str(exc))
 
 
 @app.task(acks_late=True)
