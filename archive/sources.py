@@ -15,7 +15,7 @@ from typing import Iterator
 
 from archive.domain import Conference, DocumentError, slugify
 
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+from archive.parse import MAX_DOCUMENT_BYTES  # one limit: checked before reading, and by the parser
 SOURCE_KINDS = ("notes", "catalogue")
 NOTES_EXTENSIONS = (".rst", ".rest", ".txt", ".md", ".markdown")
 # Repository furniture that is never notes, skipped unless a source's include names it.
