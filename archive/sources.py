@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Iterator
 
 from archive.domain import Conference, DocumentError, slugify
+from archive.parse import MAX_DOCUMENT_BYTES  # one limit: checked before reading and by the parser
 
-from archive.parse import MAX_DOCUMENT_BYTES  # one limit: checked before reading, and by the parser
 SOURCE_KINDS = ("notes", "catalogue")
 NOTES_EXTENSIONS = (".rst", ".rest", ".txt", ".md", ".markdown")
 # Repository furniture that is never notes, skipped unless a source's include names it.
