@@ -26,6 +26,10 @@ class DocumentError(ArchiveError):
     """A source document that cannot be imported; the message names the problem."""
 
 
+class SchemaMissing(ArchiveError):
+    """The configured keyspace does not exist: `notes-archive schema apply` has not been run."""
+
+
 class BadCursor(ArchiveError):
     """A pagination cursor that is malformed or was tampered with."""
 

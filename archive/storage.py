@@ -22,7 +22,7 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_f
 
 from archive.config import PROJECT_ROOT, Settings
 from archive.denorm import IndexKeys, has_notes, has_video
-from archive.domain import Conference, Link, NotFound, Speaker, Talk, speaker_slug
+from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, Talk, speaker_slug
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
 MIN_TOKEN, MAX_TOKEN = -(2**63), 2**63 - 1
@@ -132,7 +132,9 @@ def drop_keyspace(settings: Settings, keyspace: str) -> None:
         raise ValueError(f"invalid keyspace name {keyspace!r}")
     cluster = _cluster(settings, timeout=60)
     try:
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
+        # DDL: an identifier cannot be a bind marker, so it is checked against _KEYSPACE_RE above.
+        ddl = f"DROP KEYSPACE IF EXISTS {keyspace}"
+        cluster.connect().execute(ddl, timeout=60)
     finally:
         cluster.shutdown()
 
@@ -145,7 +147,7 @@ def connect(settings: Settings) -> "Store":
     session = cluster.connect()
     if settings.keyspace not in cluster.metadata.keyspaces:
         cluster.shutdown()
-        raise NotFound(f"keyspace {settings.keyspace!r} does not exist: run `notes-archive schema apply`")
+        raise SchemaMissing(f"keyspace {settings.keyspace!r} does not exist: run `notes-archive schema apply`")
     return Store(session, settings)
 
 
@@ -269,6 +271,7 @@ class Store:
         names = [s.name for s in talk.speakers]
         notes, video = has_notes(talk), has_video(talk)
         for year, d, tid in keys.by_year:
+            batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,))
             batch.add(self._p(
                 "INSERT INTO talks_by_year (year, day, talk_id, conference_id, conference_name, title, speakers,"
                 " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -361,6 +364,11 @@ class Store:
     def timeline_years(self) -> list[int]:
         """Return the years that have conferences, newest first."""
         rows = self.session.execute(self._p("SELECT year FROM timeline_years WHERE bucket = 'all'"))
+        return [r["year"] for r in rows]
+
+    def talk_years(self) -> list[int]:
+        """Return the years that have talks (the talks_by_year buckets), newest first."""
+        rows = self.session.execute(self._p("SELECT year FROM timeline_years WHERE bucket = 'talks'"))
         return [r["year"] for r in rows]
 
     # -- paged index reads ------------------------------------------------------------------------
@@ -564,7 +572,9 @@ class Store:
         """Empty one table of this keyspace (tests and benchmarks start from empty tables)."""
         if not re.match(r"^\w+$", table):
             raise ValueError(f"bad table name {table!r}")
-        self.session.execute(f"TRUNCATE {self.settings.keyspace}.{table}", timeout=120)
+        # DDL-like: identifiers cannot be bind markers, so both are checked names.
+        statement = f"TRUNCATE {self.settings.keyspace}.{table}"
+        self.session.execute(statement, timeout=120)
 
     def tables(self) -> list[str]:
         """Return the names of this keyspace's tables."""
@@ -572,7 +582,7 @@ class Store:
 
     # -- whole-table reads (maintenance, tests, digests) ----------------------------------------------------
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:
-        """Yield every row of a table, paging by token range through the driver."""
+        """Yield every row of a table (one full read, paged by the driver; tests and digests)."""
         if not re.match(r"^\w+$", table):
             raise ValueError(f"bad table name {table!r}")
         stmt = self._p(f"SELECT {columns} FROM {table}")

@@ -1,0 +1,83 @@
+"""The web front end: pages, JSON API, feeds and calendars over the archive's index tables.
+
+`create_app()` builds the app (flaskr's factory pattern); the Cassandra session is opened lazily
+per process by web.context.StoreHolder, so importing this package or building the app never
+connects.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from archive.config import Settings, load_settings
+
+DEFAULTS = {
+    "PAGE_SIZE": 20,              # talks per tag or speaker page
+    "TIMELINE_PAGE_SIZE": 20,     # conferences per timeline page
+    "CONFERENCE_PAGE_SIZE": 200,  # talks per conference page (most conferences fit in one)
+    "FEED_SIZE": 50,              # entries per Atom feed
+    "IMPORT_HISTORY_MONTHS": 3,
+    "IMPORT_HISTORY_LIMIT": 50,
+    "JSON_SORT_KEYS": False,
+}
+
+SECURITY_HEADERS = {
+    # No script at all: every page works without JavaScript, so none is allowed to run.
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none';"
+                               " frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """JSON with ISO dates (Flask's default writes dates as HTTP dates) and sets as sorted lists."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, date):
+            return o.isoformat()
+        if isinstance(o, (set, frozenset)):
+            return sorted(o)
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: defaults, then the environment (NOTES_*), then test_config.
+
+    test_config may hold "NOTES_SETTINGS" (an archive.config.Settings) and "STORE" (an open
+    Store to use instead of opening one, as the tests share their session's).
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config["NOTES_SETTINGS"] = load_settings()
+    if test_config:
+        app.config.update(test_config)
+    if app.config["NOTES_SETTINGS"].secret_key == Settings().secret_key and not app.testing:
+        # Anyone knowing the development key can forge cursors (harmless reads, but still).
+        app.logger.warning("NOTES_SECRET_KEY is not set: cursors are signed with the development key")
+    app.json = IsoJSONProvider(app)
+    app.json.sort_keys = False
+
+    from web.context import StoreHolder
+
+    app.extensions["notes_store"] = StoreHolder(app.config["NOTES_SETTINGS"], app.config.get("STORE"))
+
+    from web import api, errors, feeds, filters, pages
+
+    filters.register(app)
+    errors.register(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

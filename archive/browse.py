@@ -1,0 +1,218 @@
+"""The read side of the web front end: what each page and API resource shows.
+
+Functions take the store (archive.storage.Store, or anything with its read methods) and the
+cursor secret as arguments and return plain values; they never know about HTTP. Every list is a
+single-partition read of an index table; cursors are signed clustering keys (archive.cursors),
+scoped to the list they page.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from archive.cursors import decode_cursor, encode_cursor
+from archive.denorm import UNDATED, index_day
+from archive.domain import Conference, NotFound, Talk
+from archive.sanitize import clean_html
+
+_DAY_ID = (date, str)
+
+
+@dataclass(frozen=True)
+class TalkList:
+    """A page of index rows of one list, with the cursor of the next page (None on the last)."""
+
+    key: str
+    title: str
+    rows: list[dict]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """A page of the conference timeline: (year, conference rows) groups, newest first."""
+
+    years: list[tuple[int, list[dict]]]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ConferencePage:
+    """A conference with a page of its talks grouped by day (None for undated talks)."""
+
+    conference: Conference
+    days: list[tuple[date | None, list[dict]]]
+    talk_count: int
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class TalkPage:
+    """A talk with its sanitised notes, its conference and its neighbours in that conference."""
+
+    talk: Talk
+    conference: Conference | None
+    notes_html: str
+    previous: dict | None = None
+    next: dict | None = None
+    tag_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CloudTag:
+    """A tag of the cloud with its talk count and a size step from 1 (rare) to `steps` (common)."""
+
+    tag: str
+    label: str
+    count: int
+    size: int
+
+
+def shown_day(day: date | None) -> date | None:
+    """Return the day to show for an index day: None when the talk is undated."""
+    return None if day is None or day == UNDATED else day
+
+
+def tag_labels() -> dict[str, str]:
+    """Return the label of every vocabulary tag, by key (other tags show their key)."""
+    from archive.tagging import load_vocabulary  # the vocabulary file is read once, cached
+
+    return {entry.key: entry.label for entry in load_vocabulary().entries}
+
+
+def _paged(read, scope: str, cursor: str | None, secret: str, types: tuple, limit: int) -> tuple[list, str | None]:
+    after = decode_cursor(cursor, secret, scope, types) if cursor else None
+    page = read(after=after, limit=limit)
+    nxt = encode_cursor(page.next_key, secret, scope) if page.next_key else None
+    return page.rows, nxt
+
+
+def timeline(store, secret: str, cursor: str | None = None, limit: int = 20) -> TimelinePage:
+    """Return a page of conferences newest first, reading year buckets until the page is full."""
+    years = store.timeline_years()
+    if cursor:
+        year, start, conference_id = decode_cursor(cursor, secret, "timeline", (int, date, str))
+        plan = [(year, (start, conference_id))] + [(y, None) for y in years if y < year]
+    else:
+        plan = [(y, None) for y in years]
+    rows: list[dict] = []
+    # Read one row past the page: it tells whether an older page exists, so the "Older" link
+    # never leads to an empty page even when the page ends exactly at the end of a year.
+    for year, after in plan:
+        rows += store.conferences_by_year(year, after=after, limit=limit + 1 - len(rows)).rows
+        if len(rows) > limit:
+            break
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor((last["year"], last["start_date"], last["conference_id"]), secret, "timeline")
+    grouped = [(year, list(group)) for year, group in groupby(rows, key=lambda r: r["year"])]
+    return TimelinePage(grouped, next_cursor)
+
+
+def group_by_day(rows: list[dict]) -> list[tuple[date | None, list[dict]]]:
+    """Group index rows (already in day order) by their shown day."""
+    return [(day, list(group)) for day, group in groupby(rows, key=lambda r: shown_day(r["day"]))]
+
+
+def conference_page(store, secret: str, conference_id: str, cursor: str | None = None,
+                    limit: int = 200) -> ConferencePage:
+    """Return a conference and a page of its talks in day and document order."""
+    conference = store.get_conference(conference_id)
+    rows, nxt = _paged(lambda **kw: store.talks_by_conference(conference_id, **kw), f"conference:{conference_id}",
+                       cursor, secret, (date, int, str), limit)
+    count = len(rows) if cursor is None and nxt is None else store.count_conference_talks(conference_id)
+    return ConferencePage(conference, group_by_day(rows), count, nxt)
+
+
+def tag_page(store, secret: str, tag: str, cursor: str | None = None, limit: int = 20) -> TalkList:
+    """Return a page of a tag's talks newest first; NotFound if the tag has none."""
+    rows, nxt = _paged(lambda **kw: store.talks_by_tag(tag, **kw), f"tag:{tag}", cursor, secret, _DAY_ID, limit)
+    if not rows and cursor is None:
+        raise NotFound(f"no tag {tag!r}")
+    return TalkList(tag, tag_labels().get(tag, tag), rows, nxt)
+
+
+def speaker_page(store, secret: str, slug: str, cursor: str | None = None, limit: int = 20) -> TalkList:
+    """Return a page of a speaker's talks newest first, titled with their name; NotFound if none."""
+    rows, nxt = _paged(lambda **kw: store.talks_by_speaker(slug, **kw), f"speaker:{slug}", cursor, secret,
+                       _DAY_ID, limit)
+    if not rows and cursor is None:
+        raise NotFound(f"no speaker {slug!r}")
+    return TalkList(slug, rows[0]["name"] if rows else slug, rows, nxt)
+
+
+def talk_page(store, talk_id: str) -> TalkPage:
+    """Return a talk with its conference and the previous and next talk of that conference."""
+    stored = store.get_stored_talks([talk_id]).get(talk_id)
+    if stored is None:
+        raise NotFound(f"no talk {talk_id!r}")
+    talk, day = stored
+    try:
+        conference = store.get_conference(talk.conference_id)
+    except NotFound:  # talks may arrive before their conference row; still show the talk
+        conference = None
+    key = (day or index_day(talk, conference), talk.ordinal, talk.id)
+    following = store.talks_by_conference(talk.conference_id, after=key, limit=1).rows
+    preceding = store.talks_by_conference_before(talk.conference_id, key, limit=1)
+    labels = tag_labels()
+    return TalkPage(talk, conference, clean_html(talk.notes_html), preceding[0] if preceding else None,
+                    following[0] if following else None, {t: labels.get(t, t) for t in talk.tags})
+
+
+def cloud_sizes(counts: dict[str, int], steps: int = 5) -> dict[str, int]:
+    """Return a size step (1..steps) per tag, on a log scale so a few huge tags do not flatten the rest."""
+    if not counts:
+        return {}
+    low, high = math.log(min(counts.values()) or 1), math.log(max(counts.values()) or 1)
+    span = high - low
+    return {tag: 1 + (round((math.log(n or 1) - low) / span * (steps - 1)) if span else steps // 2)
+            for tag, n in counts.items()}
+
+
+def tag_cloud(store, steps: int = 5) -> list[CloudTag]:
+    """Return every tag with its count and size, alphabetically by label."""
+    counts = {t: n for t, n in store.tag_cloud().items() if n > 0}
+    sizes, labels = cloud_sizes(counts, steps), tag_labels()
+    cloud = [CloudTag(t, labels.get(t, t), n, sizes[t]) for t, n in counts.items()]
+    return sorted(cloud, key=lambda c: (c.label.lower(), c.tag))
+
+
+def newest_talks(store, limit: int = 50) -> list[dict]:
+    """Return the newest talks across the talks' year buckets, newest first."""
+    rows: list[dict] = []
+    for year in store.talk_years():
+        rows += store.talks_by_year(year, limit=limit - len(rows)).rows
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def conference_talks(store, conference_id: str, limit: int = 500) -> tuple[Conference, list[dict]]:
+    """Return a conference and its first talks in order (feeds)."""
+    conference = store.get_conference(conference_id)
+    return conference, store.talks_by_conference(conference_id, limit=limit).rows
+
+
+def conference_calendar_talks(store, conference_id: str) -> tuple[Conference, list[Talk]]:
+    """Return a conference and all its stored talks (one partition) for the calendar."""
+    conference = store.get_conference(conference_id)
+    return conference, store.talks_of_conference(conference_id)
+
+
+def recent_months(today: date, count: int = 3) -> list[str]:
+    """Return the 'YYYY-MM' buckets of this month and the previous ones, newest first."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def import_history(store, today: date, months: int = 3, limit: int = 50) -> list[dict[str, Any]]:
+    """Return the newest import runs of the last few month buckets."""
+    return store.list_runs(recent_months(today, months), limit)

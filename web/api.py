@@ -1,0 +1,138 @@
+"""The JSON API (/api/v1/): the pages' data, with the same signed cursors."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from archive import browse
+from web.api_spec import openapi_document
+from web.context import secret, store
+from web.filters import speaker_link_slug
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _cursor() -> str | None:
+    return request.args.get("cursor") or None
+
+
+def _speaker(name: str, affiliation: str | None = None) -> dict:
+    slug = speaker_link_slug(name)
+    out = {"name": name, "slug": slug or None,
+           "url": url_for("pages.speaker", slug=slug) if slug else None,
+           "api_url": url_for("api.speaker", slug=slug) if slug else None}
+    if affiliation is not None:
+        out["affiliation"] = affiliation
+    return out
+
+
+def _talk_summary(row: dict, conference_name: str | None = None) -> dict:
+    """Return the JSON of an index row (any talks_by_* table)."""
+    out = {
+        "id": row["talk_id"],
+        "title": row["title"],
+        "kind": row.get("kind"),
+        "day": browse.shown_day(row["day"]),
+        "speakers": [_speaker(n) for n in ([row["name"]] if "name" in row else row.get("speakers") or ())],
+        "has_notes": bool(row.get("has_notes")),
+        "has_video": bool(row.get("has_video")),
+        "url": url_for("pages.talk", talk_id=row["talk_id"]),
+        "api_url": url_for("api.talk", talk_id=row["talk_id"]),
+    }
+    conference_id = row.get("conference_id")
+    if conference_id:
+        out["conference"] = {"id": conference_id, "name": conference_name or row.get("conference_name")}
+    if "tags" in row:
+        out["tags"] = sorted(row["tags"] or ())
+    return out
+
+
+def _paged(key: str, items: list, next_cursor: str | None, endpoint: str, **args) -> dict:
+    return {key: items, "next_cursor": next_cursor,
+            "next": url_for(endpoint, cursor=next_cursor, **args) if next_cursor else None}
+
+
+@bp.get("/timeline")
+def timeline():
+    """Return a page of the conference timeline."""
+    page = browse.timeline(store(), secret(), _cursor(), current_app.config["TIMELINE_PAGE_SIZE"])
+    items = [{
+        "id": r["conference_id"], "name": r["name"], "year": year, "start_date": browse.shown_day(r["start_date"]),
+        "end_date": browse.shown_day(r["end_date"]), "location": r["location"], "talk_count": r["talk_count"],
+        "url": url_for("pages.conference", conference_id=r["conference_id"]),
+        "api_url": url_for("api.conference", conference_id=r["conference_id"]),
+    } for year, rows in page.years for r in rows]
+    return jsonify(_paged("conferences", items, page.next_cursor, "api.timeline"))
+
+
+@bp.get("/conferences/<conference_id>")
+def conference(conference_id: str):
+    """Return a conference and a page of its talks in order."""
+    page = browse.conference_page(store(), secret(), conference_id, _cursor(),
+                                  current_app.config["CONFERENCE_PAGE_SIZE"])
+    c = page.conference
+    talks = [_talk_summary(r | {"conference_id": c.id}, c.name) for _, rows in page.days for r in rows]
+    body = {"conference": {
+        "id": c.id, "name": c.name, "start_date": c.start, "end_date": c.end, "location": c.location,
+        "timezone": c.timezone, "url": c.url, "talk_count": page.talk_count,
+        "page_url": url_for("pages.conference", conference_id=c.id),
+        "calendar_url": url_for("feeds.conference_ics", conference_id=c.id),
+        "feed_url": url_for("feeds.conference_talks", conference_id=c.id),
+    }}
+    return jsonify(body | _paged("talks", talks, page.next_cursor, "api.conference", conference_id=c.id))
+
+
+@bp.get("/tags")
+def tags():
+    """Return every tag with its talk count."""
+    return jsonify({"tags": [{
+        "tag": t.tag, "label": t.label, "count": t.count, "size": t.size,
+        "url": url_for("pages.tag", tag=t.tag), "api_url": url_for("api.tag", tag=t.tag),
+    } for t in browse.tag_cloud(store())]})
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str):
+    """Return a page of a tag's talks, newest first."""
+    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"])
+    body = {"tag": {"tag": tag, "label": page.title, "url": url_for("pages.tag", tag=tag),
+                    "feed_url": url_for("feeds.tag_talks", tag=tag)}}
+    items = [_talk_summary(r) for r in page.rows]
+    return jsonify(body | _paged("talks", items, page.next_cursor, "api.tag", tag=tag))
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    """Return a page of a speaker's talks, newest first."""
+    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"])
+    body = {"speaker": {"slug": slug, "name": page.title, "url": url_for("pages.speaker", slug=slug)}}
+    items = [_talk_summary({k: v for k, v in r.items() if k != "name"} | {"speakers": [r["name"]]})
+             for r in page.rows]
+    return jsonify(body | _paged("talks", items, page.next_cursor, "api.speaker", slug=slug))
+
+
+@bp.get("/talks/<talk_id>")
+def talk(talk_id: str):
+    """Return one talk with its sanitised notes and its neighbours."""
+    page = browse.talk_page(store(), talk_id)
+    t, c = page.talk, page.conference
+    body = {"talk": {
+        "id": t.id, "title": t.title, "kind": t.kind, "day": t.date, "starts_at": t.starts_at,
+        "speakers": [_speaker(s.name, s.affiliation) for s in t.speakers],
+        "conference": {"id": t.conference_id, "name": c.name if c else None,
+                       "url": url_for("pages.conference", conference_id=t.conference_id)},
+        "tags": [{"tag": tag, "label": label, "url": url_for("pages.tag", tag=tag)}
+                 for tag, label in page.tag_labels.items()],
+        "links": [{"kind": link.kind, "url": link.url} for link in t.links],
+        "video_seconds": t.video_seconds, "word_count": t.word_count, "language": t.language,
+        "notes_html": page.notes_html,
+        "url": url_for("pages.talk", talk_id=t.id),
+    }}
+    side = {name: _talk_summary(row | {"conference_id": t.conference_id}, c.name if c else None) if row else None
+            for name, row in (("previous", page.previous), ("next", page.next))}
+    return jsonify(body | side)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Return the OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(request.host_url.rstrip("/") + bp.url_prefix))

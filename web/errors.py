@@ -1,0 +1,54 @@
+"""Turn domain and HTTP errors into pages (or JSON under /api/) with the right status."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from archive.domain import BadCursor, NotFound
+from archive.storage import RETRYABLE_ERRORS
+from web.context import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          500: "Server error", 503: "Unavailable"}
+
+
+def wants_json() -> bool:
+    """Tell whether the request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str):
+    """Return a JSON error under /api/, else the error page, with the given status."""
+    if wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message), status
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on the app."""
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):
+        return error_response(404, str(exc) or "not found")
+
+    @app.errorhandler(BadCursor)
+    def bad_cursor(exc: BadCursor):
+        return error_response(400, f"invalid cursor: {exc}")
+
+    def unavailable(exc: Exception):
+        log.warning("Cassandra unavailable: %s", exc)
+        return error_response(503, "the archive's database is unavailable; try again shortly")
+
+    for error in (*RETRYABLE_ERRORS, StoreUnavailable):
+        app.register_error_handler(error, unavailable)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if status == 500:
+            log.error("server error on %s", request.path, exc_info=getattr(exc, "original_exception", None))
+        return error_response(status, exc.description or TITLES.get(status, "error"))

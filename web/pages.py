@@ -1,0 +1,98 @@
+"""The HTML pages: thin views over archive.browse."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, render_template, request
+
+from archive import browse
+from web.context import secret, settings, store
+
+bp = Blueprint("pages", __name__)
+
+
+def _cursor() -> str | None:
+    return request.args.get("cursor") or None
+
+
+@bp.get("/")
+def timeline():
+    """Show the conference timeline, newest first."""
+    page = browse.timeline(store(), secret(), _cursor(), current_app.config["TIMELINE_PAGE_SIZE"])
+    return render_template("timeline.html", page=page, first=_cursor() is None)
+
+
+@bp.get("/conferences/<conference_id>")
+def conference(conference_id: str):
+    """Show a conference's talks, grouped by day."""
+    page = browse.conference_page(store(), secret(), conference_id, _cursor(),
+                                  current_app.config["CONFERENCE_PAGE_SIZE"])
+    return render_template("conference.html", page=page, conference=page.conference)
+
+
+@bp.get("/tags")
+def tags():
+    """Show the tag cloud."""
+    return render_template("tags.html", cloud=browse.tag_cloud(store()))
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str):
+    """Show a tag's talks, newest first."""
+    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"])
+    return render_template("tag.html", page=page, first=_cursor() is None)
+
+
+@bp.get("/speakers/<slug>")
+def speaker(slug: str):
+    """Show a speaker's talks across conferences."""
+    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"])
+    return render_template("speaker.html", page=page, first=_cursor() is None)
+
+
+@bp.get("/talks/<talk_id>")
+def talk(talk_id: str):
+    """Show one talk with its notes."""
+    page = browse.talk_page(store(), talk_id)
+    return render_template("talk.html", page=page, talk=page.talk, conference=page.conference)
+
+
+def _imports(message: str | None = None, error: str | None = None, status: int = 200):
+    runs = browse.import_history(store(), datetime.now(timezone.utc).date(),
+                                 current_app.config["IMPORT_HISTORY_MONTHS"],
+                                 current_app.config["IMPORT_HISTORY_LIMIT"])
+    enabled = bool(settings().admin_token)
+    return render_template("imports.html", runs=runs, enabled=enabled, message=message, error=error), status
+
+
+@bp.get("/imports")
+def imports():
+    """Show the import history and the re-import form."""
+    return _imports()
+
+
+@bp.post("/imports")
+def reimport():
+    """Queue a re-import of every source, if the admin token matches."""
+    expected = settings().admin_token
+    if not expected:
+        return _imports(error="Re-import is disabled: no admin token is configured (NOTES_ADMIN_TOKEN).",
+                        status=403)
+    given = request.form.get("token", "")
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        return _imports(error="Wrong admin token.", status=403)
+    try:
+        # Imported here: jobs.tasks pulls in Celery, which page views never need.
+        from jobs.tasks import enqueue_reimport
+    except ImportError:  # also raised when the module exists without that function
+        return _imports(error="Re-import is unavailable: the task queue (jobs.tasks.enqueue_reimport)"
+                              " is not installed.", status=503)
+    try:
+        result = enqueue_reimport()
+    except Exception as exc:  # noqa: BLE001 - broker down or misconfigured: say so, do not 500
+        current_app.logger.warning("enqueue_reimport failed: %s", exc)
+        return _imports(error=f"Could not queue the re-import: {exc}", status=503)
+    ident = getattr(result, "id", None) or (result if isinstance(result, str) else None)
+    note = f" (task {ident})" if ident else ""
+    return _imports(message=f"Re-import queued{note}. Refresh this page to follow it.", status=202)
