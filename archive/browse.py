@@ -16,6 +16,7 @@ from typing import Any
 from archive.cursors import decode_cursor, encode_cursor
 from archive.denorm import UNDATED, index_day
 from archive.domain import Conference, NotFound, Talk
+from archive.maintenance import recent_months
 from archive.sanitize import clean_html
 
 _DAY_ID = (date, str)
@@ -202,15 +203,6 @@ def conference_calendar_talks(store, conference_id: str) -> tuple[Conference, li
     """Return a conference and all its stored talks (one partition) for the calendar."""
     conference = store.get_conference(conference_id)
     return conference, store.talks_of_conference(conference_id)
-
-
-def recent_months(today: date, count: int = 3) -> list[str]:
-    """Return the 'YYYY-MM' buckets of this month and the previous ones, newest first."""
-    months, year, month = [], today.year, today.month
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months
 
 
 def import_history(store, today: date, months: int = 3, limit: int = 50) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from archive.audit import INDEX_KEY_COLUMNS, audit, expected_rows
@@ -94,7 +94,7 @@ def new_run(job: str) -> dict:
             "host": socket.gethostname(), "errors": []}
 
 
-def recent_months(now: datetime | None = None, count: int = 3) -> list[str]:
+def recent_months(now: date | None = None, count: int = 3) -> list[str]:
     """Return the 'YYYY-MM' run-history buckets of the last count months, newest first."""
     now = now or datetime.now(timezone.utc)
     months, year, month = [], now.year, now.month
@@ -118,16 +118,12 @@ class RebuildReport:
 def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
     """Regenerate every index table and count from the talks table, and delete orphaned index rows."""
     report = RebuildReport()
-    conferences = {}
-    stored = []
-    for talk, day in store.all_stored_talks():  # pages the talks table by token range
-        stored.append((talk, day))
+    stored = list(store.all_stored_talks())  # pages the talks table by token range
     by_id = store.get_conferences({t.conference_id for t, _ in stored})
     for talk, day in stored:
         conference = by_id.get(talk.conference_id)
         if conference is None:
             continue
-        conferences[conference.id] = conference
         store.write_talk(talk, conference, day, index_keys(talk, day), EMPTY_KEYS)
         report.talks += 1
         if lease and report.talks % 200 == 0:

@@ -17,6 +17,7 @@ from archive import storage
 from archive.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
 from archive.domain import NotFound
 from archive.importer import make_service
+from archive.maintenance import recent_months
 from archive.sources import load_sources, read_documents
 
 pytestmark = pytest.mark.integration
@@ -151,7 +152,7 @@ def test_beat_imports_dropped_edited_and_removed_notes(jobs, clean_store):
     path.unlink()
     wait_for(lambda: not _exists(store, new_id), INTERVAL * 2 + 10, "the removal")
     wait_for(lambda: index_audit(store).clean() and not store.talks_by_tag("celery").rows, 10, "clean indexes")
-    runs = store.list_runs(__import__("archive.maintenance", fromlist=["x"]).recent_months())
+    runs = store.list_runs(recent_months())
     assert any(r["new"] for r in runs) and any(r["changed"] for r in runs) and any(r["removed"] for r in runs)
 
 
@@ -167,8 +168,6 @@ def test_two_workers_never_run_two_reimports_at_once(jobs, clean_store):
     assert any(o["status"] in ("started", "done") for o in outcomes), outcomes
     wait_for(lambda: len(store.documents_of("jobs")) == 40 and store.lease_holder("reimport") is None, 120,
              "every document imported and the lease released")
-    from archive.maintenance import recent_months
-
     runs = sorted((r for r in store.list_runs(recent_months()) if r["job"] == "reimport"),
                   key=lambda r: r["started_at"])
     assert runs and all(r["finished_at"] for r in runs)
