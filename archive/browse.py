@@ -60,6 +60,7 @@ class TalkPage:
     previous: dict | None = None
     next: dict | None = None
     tag_labels: dict[str, str] = field(default_factory=dict)
+    summary_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def talk_page(store, talk_id: str) -> TalkPage:
     preceding = store.talks_by_conference_before(talk.conference_id, key, limit=1)
     labels = tag_labels()
     return TalkPage(talk, conference, clean_html(talk.notes_html), preceding[0] if preceding else None,
-                    following[0] if following else None, {t: labels.get(t, t) for t in talk.tags})
+                    following[0] if following else None, {t: labels.get(t, t) for t in talk.tags},
+                    clean_html(talk.summary_html))
 
 
 def cloud_sizes(counts: dict[str, int], steps: int = 5) -> dict[str, int]:

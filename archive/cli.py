@@ -76,6 +76,12 @@ def _import(args, settings) -> int:
         store.close()
     summary.seconds = time.monotonic() - started
     print(summary.line())
+    if summary.linked or summary.unmatched:
+        print(f"linking: {summary.linked} notes talks linked to the catalogue, {len(summary.unmatched)} left unmatched")
+        for where in summary.unmatched:
+            print(f"  unmatched: {where}")
+    if summary.errors:
+        print(f"rejected: {len(summary.errors)} documents")
     for where, error in summary.errors:
         print(f"  failed: {where}: {error}")
     return 1 if args.strict and summary.failed else 0

@@ -86,6 +86,7 @@ class Talk:
     tags: tuple[str, ...] = ()
     language: str | None = None
     catalogue_id: str | None = None
+    summary_html: str = ""  # the catalogue's description, rendered and sanitised
 
     def link(self, kind: str) -> str | None:
         """Return the first link of the given kind, if any."""
@@ -123,9 +124,14 @@ class ParsedDocument:
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
 
+# Latin letters that NFKD does not decompose into a base letter and an accent.
+_LATIN = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss", "Æ": "AE",
+                        "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "Th", "þ": "th", "ı": "i"})
+
+
 def fold(text: str) -> str:
     """Return text lower-cased, accents stripped and runs of non-alphanumerics turned to spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LATIN))
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_SLUG_DROP.sub(" ", ascii_text.lower()).split())
 
@@ -153,5 +159,14 @@ def talk_id(conference_id: str, title: str) -> str:
 
 
 def speaker_slug(name: str) -> str:
-    """Return the slug of a speaker's name as used in /speakers/<slug>."""
+    """Return the slug of a speaker's name as used in /speakers/<slug>.
+
+    Latin names fold to ASCII ("Jérôme Petazzoni" -> "jerome-petazzoni"); names in other scripts
+    keep their letters ("Андрей Светлов" -> "андрей-светлов"), or every such speaker would share
+    one slug.
+    """
+    folded = fold(name)
+    letters = [c for c in name if c.isalnum()]
+    if letters and len(folded.replace(" ", "")) < len(letters) / 2:
+        return "-".join(re.findall(r"\w+", name.casefold()))[:60].strip("-") or "untitled"
     return slugify(name, 60)

@@ -42,11 +42,11 @@ def select_sources(all_sources: list[Source], names: Iterable[str] = ()) -> list
 
 
 def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
-    """Return the notes source holding path and the documents under it; raise if none holds it."""
+    """Return the source holding path and the documents under it; raise if none holds it."""
     path = path.resolve()
     for source in all_sources:
         root = source.path
-        if source.kind != "notes" or not (path == root or root in path.parents):
+        if not (path == root or root in path.parents):
             continue
         docs = list_documents(source)
         if root.is_file():
@@ -56,7 +56,7 @@ def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
         if not chosen:
             raise SourceConfigError(f"{path} is inside source {source.name!r} but matches none of its documents")
         return source, chosen
-    raise SourceConfigError(f"{path} is not inside any configured notes source; add a [[source]] for it "
+    raise SourceConfigError(f"{path} is not inside any configured source; add a [[source]] for it "
                             f"to the sources file")
 
 
@@ -73,22 +73,12 @@ def run_import(store: TalkStore, sources_file: Path, names: Iterable[str] = (), 
             source, docs = locate(configured, path)
             if on_source:
                 on_source(source, len(docs))
-            service.ensure_conference(source)
-            part = ImportSummary()
-            touched: set[str] = set()
-            for rel in docs:
-                outcome = service.import_document(source, read_document(source, rel))
-                part.add(outcome, source.name)
-                touched |= outcome.tags_touched
-                if progress:
-                    progress(source, outcome)
-            if part.talks_written or part.talks_deleted:
-                service.refresh_counts(touched, [source.conference], source.name)
-            total.merge(part)
+            total.merge(service.apply(
+                source, (read_document(source, rel) for rel in docs),
+                progress=(lambda outcome, s=source: progress(s, outcome)) if progress else None,
+            ))
         return total
     for source in select_sources(configured, names):
-        if source.kind != "notes":
-            continue  # catalogue sources are imported by the catalogue importer
         docs = list_documents(source)
         if on_source:
             on_source(source, len(docs))

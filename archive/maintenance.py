@@ -146,7 +146,7 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
 def refresh_tag_counts(store, tags: Iterable[str] | None = None) -> int:
     """Recount tags from talks_by_tag (all tags, including ones whose count fell to zero)."""
     names = set(tags) if tags is not None else set(store.all_tags()) | set(store.tag_cloud())
-    store.put_tag_counts({t: store.count_tag(t) for t in names})
+    store.put_tag_counts(store.count_tags(names))
     return len(names)
 
 

@@ -1,11 +1,19 @@
 """The archive service: turns source documents into stored talks, writing only what changed.
 
-Per document it compares the content hash recorded in `documents`; unchanged documents are
-skipped without any write. For a changed one it parses (pure), builds and tags the talks (pure),
-then writes each talk and all its index rows in one LOGGED batch together with the deletion of the
-index rows that no longer apply, deletes the talks that left the document, and records the new
-hash. Documents gone from a source have their talks removed from every table. One bad document is
-recorded with its error and never stops the import.
+Two steps, so that a link between a notes talk and a catalogue talk can be made or undone
+whichever side changes first:
+
+1. **Documents -> source facts.** Per document it compares the content hash recorded in
+   `documents`; unchanged documents are skipped without any write. A changed one is parsed (pure)
+   into the talks that source alone gives (notes talks, or one catalogue talk), tagged (pure) and
+   recorded in `source_talks`. One bad document is recorded with its error and never stops the
+   import; the talks its last good version gave stay.
+2. **Relink a conference.** The conferences whose facts changed are relinked: their notes and
+   catalogue talks are read (one partition), linked and merged (pure, `archive.linking`), and the
+   result is diffed against the stored talks. Only talks that differ are written, each with all its
+   index rows and the deletion of its stale ones in one LOGGED batch; talks that are no longer
+   produced are deleted from every table. A document's new hash is recorded only after its
+   conference is relinked, so a crash in between makes the next run redo the work.
 
 The store is passed in: the real `archive.storage.Store` or a fake with the same methods.
 """
@@ -17,12 +25,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Callable, Iterable, Protocol
 
+from archive.catalogue import event_id, is_event_file, parse_event, parse_video
 from archive.denorm import EMPTY_KEYS, IndexKeys, index_day, index_keys
 from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, talk_id
+from archive.linking import link_talks, merge_conference, merge_talks
 from archive.sources import DocumentInput, Source
 
-# Bump when parsing or tagging changes output, so that every document is re-imported once.
-PARSER_VERSION = "notes-1"
+# Bump when parsing, tagging or linking changes output, so that every document is re-imported once.
+PARSER_VERSION = "notes-2"
 
 # A talk and its index rows go in one LOGGED batch; Cassandra's default batch_size_fail_threshold
 # is 640 KiB, so one talk's notes (source + HTML) must stay well under it.
@@ -36,27 +46,49 @@ class TalkStore(Protocol):
 
     def get_document(self, source: str, path: str) -> dict | None: ...
     def documents_of(self, source: str) -> dict[str, dict]: ...
-    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error) -> None: ...
-    def delete_document(self, source: str, path: str) -> None: ...
-    def get_stored_talks(self, talk_ids: Iterable[str]) -> dict[str, tuple[Talk, date]]: ...
-    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys) -> None: ...
-    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys) -> None: ...
+    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error,
+                     wait: bool = True) -> None: ...
+    def delete_document(self, source: str, path: str, wait: bool = True) -> None: ...
+    def source_facts(self, conference_id: str): ...
+    def put_source_talks(self, conference_id: str, origin: str, talks: Iterable[Talk], removed: Iterable[str] = (),
+                         wait: bool = True) -> None: ...
+    def put_source_conference(self, conference_id: str, origin: str, conference: Conference | None,
+                              wait: bool = True) -> None: ...
+    def stored_talks_of_conference(self, conference_id: str) -> dict[str, tuple[Talk, date]]: ...
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
+                   wait: bool = True) -> None: ...
+    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None: ...
+    def flush(self) -> None: ...
     def get_conference(self, conference_id: str) -> Conference: ...
     def put_conference(self, conference: Conference, source: str, talk_count=None, old=None) -> None: ...
-    def count_tag(self, tag: str) -> int: ...
-    def count_conference_talks(self, conference_id: str) -> int: ...
+    def count_tags(self, tags: Iterable[str]) -> dict[str, int]: ...
     def put_tag_counts(self, counts: dict[str, int]) -> None: ...
 
 
 @dataclass
 class DocumentOutcome:
-    """What importing one document did."""
+    """What importing one document did (talk counts come from relinking its conference)."""
 
     path: str
     status: str  # 'new', 'changed', 'unchanged', 'removed' or 'failed'
     talks_written: int = 0
     talks_deleted: int = 0
     error: str | None = None
+    tags_touched: set[str] = field(default_factory=set)
+    conferences: set[str] = field(default_factory=set)
+    record: tuple | None = None  # put_document arguments, written once the conference is relinked
+
+
+@dataclass
+class RelinkOutcome:
+    """What relinking one conference wrote."""
+
+    conference_id: str
+    talks: int = 0
+    talks_written: int = 0
+    talks_deleted: int = 0
+    linked: int = 0
+    unmatched: list[str] = field(default_factory=list)
     tags_touched: set[str] = field(default_factory=set)
 
 
@@ -72,8 +104,10 @@ class ImportSummary:
     failed: int = 0
     talks_written: int = 0
     talks_deleted: int = 0
+    linked: int = 0
     seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # "conference: notes title" left unlinked
 
     def add(self, outcome: DocumentOutcome, source: str = "") -> None:
         """Count one document's outcome."""
@@ -85,19 +119,27 @@ class ImportSummary:
         if outcome.error:
             self.errors.append((f"{source}:{outcome.path}" if source else outcome.path, outcome.error))
 
+    def add_relink(self, outcome: RelinkOutcome) -> None:
+        """Count what relinking one conference wrote, and which notes talks it left unlinked."""
+        self.talks_written += outcome.talks_written
+        self.talks_deleted += outcome.talks_deleted
+        self.linked += outcome.linked
+        self.unmatched += [f"{outcome.conference_id}: {title}" for title in outcome.unmatched]
+
     def merge(self, other: "ImportSummary") -> None:
         """Add another summary's counts to this one."""
-        for name in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted"):
+        for name in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted",
+                     "linked"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
         self.errors += other.errors
+        self.unmatched += other.unmatched
 
     def line(self) -> str:
         """Return the one-line summary the CLI prints."""
         return (f"documents: {self.seen} seen, {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
                 f"{self.removed} removed, {self.failed} failed; talks: {self.talks_written} written, "
                 f"{self.talks_deleted} deleted; {self.seconds:.1f}s")
-
 
 Parser = Callable[[bytes, str], ParsedDocument]
 Tagger = Callable[[Talk], tuple[str, ...]]
@@ -142,6 +184,27 @@ def document_day(title: str, conference: Conference) -> date | None:
     return day if not conference.end or day <= conference.end else None
 
 
+
+@dataclass(frozen=True)
+class Extracted:
+    """What one document says: its talks (as its source alone gives them) or its event's facts."""
+
+    conference_id: str
+    origin: str  # 'notes' or 'catalogue'
+    talks: tuple[Talk, ...] = ()
+    event: Conference | None = None
+    title: str | None = None
+    format: str | None = None
+
+
+def conference_of_document(source: Source, path: str) -> str:
+    """Return the conference a document of a source belongs to."""
+    if source.kind == "catalogue":
+        return event_id(path)
+    assert source.conference is not None, "notes sources carry their conference"
+    return source.conference.id
+
+
 class ArchiveService:
     """Imports sources into a store; parse and tag are injected so the core stays pure."""
 
@@ -150,11 +213,36 @@ class ArchiveService:
         self.parse = parse
         self.tag = tag
 
+    # -- step 1: documents -> source facts --------------------------------------------------------
+    def extract(self, source: Source, doc: DocumentInput) -> Extracted:
+        """Parse and tag one document (pure); raise DocumentError naming why it cannot be used."""
+        if doc.data is None:
+            raise DocumentError(doc.error or "unreadable document")
+        document_id = f"{source.name}:{doc.path}"
+        if source.kind == "catalogue":
+            event = event_id(doc.path)
+            if is_event_file(doc.path):
+                conference = parse_event(doc.data, doc.path)
+                return Extracted(event, "catalogue", event=conference, title=conference.name, format="catalogue")
+            # The description is not given to the tagger: many events repeat one boilerplate
+            # description ("videos kindly provided by ..., a cloud platform") on every talk.
+            talk, _description = parse_video(doc.data, doc.path, event.replace("-", " "))
+            talk = replace(talk, document_id=document_id)
+            tagged = replace(talk, tags=self.tag(talk))
+            return Extracted(event, "catalogue", (tagged,), title=talk.title, format="catalogue")
+        conference = source.conference
+        parsed = self.parse(doc.data, doc.path)
+        talks = build_talks(parsed, conference, document_id, parsed.format, self.tag)
+        check_sizes(talks)
+        return Extracted(conference.id, "notes", tuple(talks), title=parsed.title, format=parsed.format)
+
     def import_document(self, source: Source, doc: DocumentInput, known: dict | None = None,
                         lookup: bool = True) -> DocumentOutcome:
-        """Import one document if its content changed; record a failure instead of raising."""
-        conference = source.conference
-        assert conference is not None, "notes sources carry their conference"
+        """Record what a changed document says in `source_talks`; skip an unchanged one.
+
+        The facts are sent through the store's write pipeline; the caller flushes, relinks the
+        outcome's conferences and then writes `outcome.record` (see `apply`).
+        """
         if known is None and lookup:
             known = self.store.get_document(source.name, doc.path)
         new_hash = doc.content_hash(PARSER_VERSION)
@@ -163,104 +251,206 @@ class ArchiveService:
                 return DocumentOutcome(doc.path, "failed", error=f"unchanged since it failed: {known['last_error']}")
             return DocumentOutcome(doc.path, "unchanged")
         status = "changed" if known else "new"
-        old_ids = set(known.get("talk_ids") or ()) if known else set()
         try:
-            if doc.data is None:
-                raise DocumentError(doc.error or "unreadable document")
-            parsed = self.parse(doc.data, doc.path)
-            talks = build_talks(parsed, conference, f"{source.name}:{doc.path}", parsed.format, self.tag)
-            check_sizes(talks)
+            extracted = self.extract(source, doc)
         except DocumentError as exc:
             return self._failed(source, doc, known, new_hash, str(exc))
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the import either
             return self._failed(source, doc, known, new_hash, f"{type(exc).__name__}: {exc}")
-        outcome = DocumentOutcome(doc.path, status)
-        old = self.store.get_stored_talks(old_ids | {t.id for t in talks})
-        for talk in talks:
-            day = index_day(talk, conference)
-            keys = index_keys(talk, day)
-            previous = old.get(talk.id)
-            stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
-            if previous and previous[0] == talk and previous[1] == day:
-                continue  # same talk, same rows: a no-op write is still a write
-            self.store.write_talk(talk, conference, day, keys, stale)
-            outcome.talks_written += 1
-            outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
-        new_ids = {t.id for t in talks}
-        for gone in sorted(old_ids - new_ids):
-            if gone in old and old[gone][0].document_id == f"{source.name}:{doc.path}":
-                outcome.tags_touched |= set(old[gone][0].tags)
-                self.store.delete_talk(old[gone][0].conference_id, gone, index_keys(*old[gone]))
-                outcome.talks_deleted += 1
-        self.store.put_document(source.name, doc.path, new_hash, new_ids, conference.id, parsed.title,
-                                parsed.format, None)
+        cid, origin = extracted.conference_id, extracted.origin
+        old_ids = set(known.get("talk_ids") or ()) if known else set()
+        old_cid = known.get("conference_id") if known else None
+        new_ids = {t.id for t in extracted.talks}
+        outcome = DocumentOutcome(doc.path, status, conferences={cid})
+        if old_cid and old_cid != cid:  # the document moved to another conference
+            self.store.put_source_talks(old_cid, origin, (), old_ids, wait=False)
+            outcome.conferences.add(old_cid)
+            old_ids = set()
+        if extracted.event is not None:
+            self.store.put_source_conference(cid, "event", extracted.event, wait=False)
+        self.store.put_source_talks(cid, origin, extracted.talks, sorted(old_ids - new_ids), wait=False)
+        outcome.record = (source.name, doc.path, new_hash, new_ids, cid, extracted.title, extracted.format, None)
         return outcome
 
     def _failed(self, source: Source, doc: DocumentInput, known: dict | None, new_hash: str,
                 error: str) -> DocumentOutcome:
         # Keep the talks the last good version gave: a broken edit must not erase the archive.
         talk_ids = set(known.get("talk_ids") or ()) if known else set()
-        self.store.put_document(source.name, doc.path, new_hash, talk_ids,
-                                source.conference.id if source.conference else None,
+        cid = known.get("conference_id") if known else None
+        if cid is None:
+            try:
+                cid = conference_of_document(source, doc.path)
+            except DocumentError:
+                cid = None
+        self.store.put_document(source.name, doc.path, new_hash, talk_ids, cid,
                                 known.get("title") if known else None, None, error)
         return DocumentOutcome(doc.path, "failed", error=error)
 
     def remove_document(self, source: Source, path: str, known: dict | None = None) -> DocumentOutcome:
-        """Remove a document that left its source, and its talks from every table."""
+        """Forget what a document that left its source said; relinking removes its talks."""
         known = known if known is not None else self.store.get_document(source.name, path)
         outcome = DocumentOutcome(path, "removed")
-        if known:
-            old = self.store.get_stored_talks(known.get("talk_ids") or ())
-            for tid, (talk, day) in sorted(old.items()):
-                if talk.document_id == f"{source.name}:{path}":
-                    self.store.delete_talk(talk.conference_id, tid, index_keys(talk, day))
-                    outcome.talks_deleted += 1
-                    outcome.tags_touched |= set(talk.tags)
-        self.store.delete_document(source.name, path)
+        if known and known.get("conference_id"):
+            cid = known["conference_id"]
+            origin = "catalogue" if source.kind == "catalogue" else "notes"
+            if source.kind == "catalogue" and is_event_file(path):
+                self.store.put_source_conference(cid, "event", None, wait=False)
+            self.store.put_source_talks(cid, origin, (), sorted(known.get("talk_ids") or ()), wait=False)
+            outcome.conferences.add(cid)
+        outcome.record = ("delete", source.name, path)
         return outcome
+
+    # -- step 2: relink a conference ----------------------------------------------------------------
+    def relink(self, conference_id: str) -> RelinkOutcome:
+        """Merge what the sources say about a conference into its stored talks, writing only differences."""
+        facts = self.store.source_facts(conference_id)
+        outcome = RelinkOutcome(conference_id)
+        conference = merge_conference(conference_id, facts.configured, facts.event, (t.date for t in facts.catalogue))
+        if conference is None and (facts.notes or facts.catalogue):
+            conference = Conference(id=conference_id, name=conference_id)  # its event file was rejected
+        result = link_talks(facts.notes, facts.catalogue)
+        merged = merge_talks(facts.notes, facts.catalogue, result) if conference else []
+        stored = self.store.stored_talks_of_conference(conference_id)
+        try:
+            old_conference = self.store.get_conference(conference_id)
+        except NotFound:
+            old_conference = None
+        renamed = conference is not None and old_conference != conference
+        for talk in merged:
+            day = index_day(talk, conference)
+            keys = index_keys(talk, day)
+            previous = stored.get(talk.id)
+            if previous and previous[0] == talk and previous[1] == day and not renamed:
+                continue  # same talk, same rows: a no-op write is still a write
+            stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
+            self.store.write_talk(talk, conference, day, keys, stale, wait=False)
+            outcome.talks_written += 1
+            outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
+        produced = {t.id for t in merged}
+        for gone in sorted(set(stored) - produced):
+            talk, day = stored[gone]
+            self.store.delete_talk(conference_id, gone, index_keys(talk, day), wait=False)
+            outcome.talks_deleted += 1
+            outcome.tags_touched |= set(talk.tags)
+        self.store.flush()
+        outcome.talks = len(merged)
+        outcome.linked = len(result.pairs)
+        if facts.catalogue:
+            left = set(result.unmatched)
+            outcome.unmatched = [t.title for t in facts.notes if t.id in left]
+        if conference is not None and (renamed or outcome.talks_written or outcome.talks_deleted):
+            origins = "+".join(o for o, present in (("notes", facts.notes or facts.configured),
+                                                    ("catalogue", facts.catalogue or facts.event)) if present)
+            self.store.put_conference(conference, origins, talk_count=len(merged), old=old_conference)
+        return outcome
+
+    # -- whole runs ---------------------------------------------------------------------------------
+    def apply(self, source: Source, documents: Iterable[DocumentInput], removed: Iterable[str] = (),
+              known: dict[str, dict] | None = None,
+              progress: Callable[[DocumentOutcome], None] | None = None) -> ImportSummary:
+        """Import documents and remove paths of one source, relinking each conference they touch.
+
+        A catalogue is read in path order, event by event, so each event is relinked as soon as
+        the next one starts: memory stays at one event's talks however large the catalogue is.
+        """
+        started = time.monotonic()
+        summary = ImportSummary()
+        pending: dict[str, list[DocumentOutcome]] = {}
+        touched_tags: set[str] = set()
+
+        def settle(conference_ids: Iterable[str]) -> None:
+            conference_ids = sorted(set(conference_ids))
+            if not conference_ids:
+                return
+            self.store.flush()
+            for cid in conference_ids:
+                relinked = self.relink(cid)
+                summary.add_relink(relinked)
+                touched_tags.update(relinked.tags_touched)
+            for cid in conference_ids:
+                for outcome in pending.pop(cid, ()):
+                    self._record(outcome)
+            self.store.flush()
+
+        if source.kind == "notes" and source.conference is not None:
+            facts = self.store.source_facts(source.conference.id)
+            if facts.configured != source.conference:
+                self.store.put_source_conference(source.conference.id, "configured", source.conference, wait=False)
+                pending.setdefault(source.conference.id, [])
+        current: str | None = None
+        for doc in documents:
+            outcome = self.import_document(source, doc, (known or {}).get(doc.path) if known is not None else None,
+                                           lookup=known is None)
+            summary.add(outcome, source.name)
+            for cid in outcome.conferences:
+                pending.setdefault(cid, []).append(outcome)
+            if source.kind == "catalogue":
+                cid = doc.path.split("/", 1)[0]
+                if current is not None and cid != current:
+                    settle(c for c in pending if c != cid)
+                current = cid
+            if progress:
+                progress(outcome)
+        for path in removed:
+            outcome = self.remove_document(source, path, (known or {}).get(path) if known is not None else None)
+            summary.add(outcome, source.name)
+            for cid in outcome.conferences:
+                pending.setdefault(cid, []).append(outcome)
+            if not outcome.conferences:
+                self._record(outcome)
+            if progress:
+                progress(outcome)
+        settle(list(pending))
+        self.store.flush()
+        if touched_tags:
+            self.refresh_tag_counts(touched_tags)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _record(self, outcome: DocumentOutcome) -> None:
+        if outcome.record is None:
+            return
+        if outcome.record[0] == "delete":
+            self.store.delete_document(*outcome.record[1:], wait=False)
+        else:
+            self.store.put_document(*outcome.record, wait=False)
 
     def sync_source(self, source: Source, documents: Iterable[DocumentInput],
                     progress: Callable[[DocumentOutcome], None] | None = None) -> ImportSummary:
         """Import every document of a source and remove the ones that left it."""
-        started = time.monotonic()
-        summary = ImportSummary()
-        self.ensure_conference(source)
         known = self.store.documents_of(source.name)
-        present, touched = set(), set()
-        for doc in documents:
-            present.add(doc.path)
-            outcome = self.import_document(source, doc, known.get(doc.path), lookup=False)
-            summary.add(outcome, source.name)
-            touched |= outcome.tags_touched
-            if progress:
-                progress(outcome)
-        for path in sorted(set(known) - present):
-            outcome = self.remove_document(source, path, known[path])
-            summary.add(outcome, source.name)
-            touched |= outcome.tags_touched
-            if progress:
-                progress(outcome)
-        if summary.talks_written or summary.talks_deleted:
-            self.refresh_counts(touched, [source.conference] if source.conference else [], source.name)
-        summary.seconds = time.monotonic() - started
-        return summary
+        present: set[str] = set()
 
-    def ensure_conference(self, source: Source) -> None:
-        """Write the source's conference if it is new or its facts changed."""
-        conference = source.conference
-        if conference is None:
-            return
-        try:
-            stored = self.store.get_conference(conference.id)
-        except NotFound:
-            stored = None
-        if stored != conference:
-            self.store.put_conference(conference, source.name, old=stored)
+        def seen(docs):
+            for doc in docs:
+                present.add(doc.path)
+                yield doc
 
-    def refresh_counts(self, tags: Iterable[str], conferences: Iterable[Conference], source: str) -> None:
-        """Recount the given tags and conferences from their index partitions (idempotent)."""
+        def gone():  # evaluated after every document was read
+            return sorted(set(known) - present)
+
+        return self.apply(source, seen(documents), _Lazy(gone), known, progress)
+
+    def import_one(self, source: Source, doc: DocumentInput) -> ImportSummary:
+        """Import one document and relink its conference (what a document task runs)."""
+        return self.apply(source, [doc])
+
+    def remove_one(self, source: Source, path: str) -> ImportSummary:
+        """Remove one document and relink its conference."""
+        return self.apply(source, [], [path])
+
+    def refresh_tag_counts(self, tags: Iterable[str]) -> None:
+        """Recount the given tags from their index partitions (idempotent)."""
         tags = sorted(set(tags))
         if tags:
-            self.store.put_tag_counts({t: self.store.count_tag(t) for t in tags})
-        for conference in conferences:
-            self.store.put_conference(conference, source, talk_count=self.store.count_conference_talks(conference.id))
+            self.store.put_tag_counts(self.store.count_tags(tags))
+
+
+class _Lazy:
+    """An iterable computed when iteration starts (the removals, known only after the documents)."""
+
+    def __init__(self, make: Callable[[], Iterable]):
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())

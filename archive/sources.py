@@ -117,8 +117,36 @@ def load_sources(path: Path) -> list[Source]:
     return parse_sources(text, path.parent, str(path))
 
 
+def _wanted(source: Source, name: str) -> bool:
+    if source.include and not any(fnmatch.fnmatch(name, g) for g in source.include):
+        return False
+    return not any(fnmatch.fnmatch(name, g) for g in source.exclude)
+
+
+def list_catalogue(source: Source) -> list[str]:
+    """Return a catalogue's documents: each event's category.json, then its videos/*.json, sorted.
+
+    Globs match these paths ("djangocon-eu-2013/*" takes one event whole). Other files of the
+    layout (README, LICENSE, the .schemas folder) are not documents.
+    """
+    root = source.path
+    if not root.is_dir():
+        raise SourceConfigError(f"source {source.name!r}: {root} does not exist or is not a directory")
+    found = []
+    for event in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        names = [f"{event.name}/category.json"] if (event / "category.json").is_file() else []
+        videos = event / "videos"
+        if videos.is_dir():
+            names += sorted(f"{event.name}/videos/{v.name}" for v in videos.iterdir()
+                            if v.suffix == ".json" and not v.name.startswith(".") and v.is_file())
+        found += [n for n in names if _wanted(source, n)]
+    return found
+
+
 def list_documents(source: Source) -> list[str]:
-    """Return the relative paths of a notes source's documents, sorted; raise if the source is gone."""
+    """Return the relative paths of a source's documents, sorted; raise if the source is gone."""
+    if source.kind == "catalogue":
+        return list_catalogue(source)
     root = source.path
     if root.is_file():
         return [root.name]

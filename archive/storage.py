@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -20,6 +21,7 @@ from cassandra.concurrent import execute_concurrent, execute_concurrent_with_arg
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_factory
 
+from archive.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
 from archive.config import PROJECT_ROOT, Settings
 from archive.denorm import IndexKeys, has_notes, has_video
 from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, Talk, speaker_slug
@@ -27,6 +29,9 @@ from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, T
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
 MIN_TOKEN, MAX_TOKEN = -(2**63), 2**63 - 1
 _KEYSPACE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+# Writes in flight at once from one process's import pipeline (the driver's default allows 1024+
+# requests per connection; a few dozen keep a single node busy without queueing timeouts).
+PIPELINE_DEPTH = 48
 
 # Errors a caller may retry: the node is down, overloaded or slow (re-exported for jobs/).
 from cassandra import OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout  # noqa: E402
@@ -176,6 +181,7 @@ def _talk_from_row(row: dict) -> Talk:
         tags=tuple(sorted(row["tags"] or ())),
         language=row["language"],
         catalogue_id=row["catalogue_id"],
+        summary_html=row.get("summary_html") or "",
     )
 
 
@@ -191,6 +197,17 @@ def _conference_from_row(row: dict) -> Conference:
         id=row["id"], name=row["name"] or row["id"], start=_to_date(row["start_date"]),
         end=_to_date(row["end_date"]), location=row["location"], timezone=row["timezone"], url=row["url"],
     )
+
+
+@dataclass
+class SourceFacts:
+    """What the sources say about one conference: its facts and each side's talks."""
+
+    conference_id: str
+    configured: Conference | None = None
+    event: Conference | None = None
+    notes: list[Talk] = field(default_factory=list)
+    catalogue: list[Talk] = field(default_factory=list)
 
 
 def conference_of(talk_id: str) -> str:
@@ -209,6 +226,7 @@ class Store:
         self.settings = settings
         self.write_cl = ConsistencyLevel.name_to_value[settings.write_consistency]
         self._prepared: dict[str, PreparedStatement] = {}
+        self._inflight: deque = deque()
 
     def close(self) -> None:
         """Shut the session's cluster down."""
@@ -253,19 +271,24 @@ class Store:
         rows = self.session.execute(self._p("SELECT * FROM talks WHERE conference_id = ?"), (conference_id,))
         return [_talk_from_row(r) for r in rows]
 
-    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys) -> None:
-        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch."""
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
+                   wait: bool = True) -> None:
+        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch.
+
+        With wait=False the batch joins the write pipeline (see submit) and flush() waits for it.
+        """
         batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
         now = datetime.now(timezone.utc)
         batch.add(self._p(
             "INSERT INTO talks (conference_id, id, title, speakers, kind, ordinal, day, index_day, starts_at,"
             " links, video_seconds, notes_source, notes_format, notes_html, word_count, document_id, anchor,"
-            " tags, language, catalogue_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " tags, language, catalogue_id, summary_html, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         ), (
             talk.conference_id, talk.id, talk.title, _speakers_in(talk), talk.kind, talk.ordinal, talk.date, day,
             talk.starts_at, [(l.kind, l.url) for l in talk.links], talk.video_seconds, talk.notes_source,
             talk.notes_format, talk.notes_html, talk.word_count, talk.document_id, talk.anchor, set(talk.tags),
-            talk.language, talk.catalogue_id, now,
+            talk.language, talk.catalogue_id, talk.summary_html, now,
         ))
         self._add_index_deletes(batch, stale)
         names = [s.name for s in talk.speakers]
@@ -294,14 +317,42 @@ class Store:
                 " affiliation, kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
             ), (slug, speaker.name, d, tid, talk.conference_id, conference.name, talk.title, speaker.affiliation,
                 talk.kind, notes, video))
-        self.session.execute(batch)
+        self._execute(batch, wait)
 
-    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys) -> None:
+    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None:
         """Delete a talk row and all its index rows in one LOGGED batch."""
         batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
         batch.add(self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id))
         self._add_index_deletes(batch, keys)
-        self.session.execute(batch)
+        self._execute(batch, wait)
+
+    # -- the write pipeline -------------------------------------------------------------------------
+    def _execute(self, statement, wait: bool, params: Sequence[Any] | None = None) -> None:
+        if wait:
+            self.session.execute(statement, params)
+        else:
+            self.submit(statement, params)
+
+    def submit(self, statement, params: Sequence[Any] | None = None) -> None:
+        """Send a write without waiting, keeping at most PIPELINE_DEPTH in flight.
+
+        Imports write thousands of independent rows; waiting for each one leaves the node idle
+        between round trips. flush() waits for all of them and raises the first error.
+        """
+        self._inflight.append(self.session.execute_async(statement, params))
+        while len(self._inflight) > PIPELINE_DEPTH:
+            self._inflight.popleft().result()
+
+    def flush(self) -> None:
+        """Wait for every write sent with submit(); raise the first that failed."""
+        first_error = None
+        while self._inflight:
+            try:
+                self._inflight.popleft().result()
+            except Exception as exc:  # noqa: BLE001 - keep draining, then raise the first
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
 
     def _index_deletes(self, keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
         """Return the (statement, key) pairs that delete the given index rows."""
@@ -455,16 +506,60 @@ class Store:
         return {r["path"]: r for r in rows}
 
     def put_document(self, source: str, path: str, content_hash: str | None, talk_ids: Iterable[str],
-                     conference_id: str | None, title: str | None, fmt: str | None, error: str | None) -> None:
+                     conference_id: str | None, title: str | None, fmt: str | None, error: str | None,
+                     wait: bool = True) -> None:
         """Record the outcome of importing one document."""
-        self.session.execute(self._w(
+        self._execute(self._w(
             "INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format, last_error,"
             " imported_at) VALUES (?,?,?,?,?,?,?,?,?)"
-        ), (source, path, content_hash, set(talk_ids), conference_id, title, fmt, error, datetime.now(timezone.utc)))
+        ), wait, (source, path, content_hash, set(talk_ids), conference_id, title, fmt, error,
+                  datetime.now(timezone.utc)))
 
-    def delete_document(self, source: str, path: str) -> None:
+    def delete_document(self, source: str, path: str, wait: bool = True) -> None:
         """Forget a document that left its source."""
-        self.session.execute(self._w("DELETE FROM documents WHERE source = ? AND path = ?"), (source, path))
+        self._execute(self._w("DELETE FROM documents WHERE source = ? AND path = ?"), wait, (source, path))
+
+    # -- what each source says (the relink input) ------------------------------------------------------
+    def source_facts(self, conference_id: str) -> SourceFacts:
+        """Return everything the sources say about one conference (one partition read)."""
+        rows = self.session.execute(self._p("SELECT * FROM source_talks WHERE conference_id = ?"), (conference_id,))
+        facts = SourceFacts(conference_id)
+        for row in rows:
+            facts.configured = facts.configured or conference_from_json(row["configured"])
+            facts.event = facts.event or conference_from_json(row["event"])
+            if row["origin"] and row["talk"]:
+                (facts.catalogue if row["origin"] == "catalogue" else facts.notes).append(talk_from_json(row["talk"]))
+        return facts
+
+    def put_source_talks(self, conference_id: str, origin: str, talks: Iterable[Talk], removed: Iterable[str] = (),
+                         wait: bool = True) -> None:
+        """Record the talks one document gave (and forget the ones it no longer gives)."""
+        put = self._w("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk) VALUES (?,?,?,?,?)")
+        drop = self._w("DELETE FROM source_talks WHERE conference_id = ? AND origin = ? AND talk_id = ?")
+        for talk in talks:
+            self._execute(put, wait, (conference_id, origin, talk.id, talk.document_id, talk_to_json(talk)))
+        for talk_id in removed:
+            self._execute(drop, wait, (conference_id, origin, talk_id))
+
+    def put_source_conference(self, conference_id: str, origin: str, conference: Conference | None,
+                              wait: bool = True) -> None:
+        """Record the conference facts the sources file ('configured') or the catalogue ('event') gives."""
+        column = {"configured": "configured", "event": "event"}[origin]
+        self._execute(self._w(f"UPDATE source_talks SET {column} = ? WHERE conference_id = ?"), wait,
+                      (conference_to_json(conference) if conference else None, conference_id))
+
+    def stored_talks_of_conference(self, conference_id: str) -> dict[str, tuple[Talk, date]]:
+        """Return a conference's stored talks with the day each is indexed under (one partition)."""
+        rows = self.session.execute(self._p("SELECT * FROM talks WHERE conference_id = ?"), (conference_id,))
+        return {r["id"]: (_talk_from_row(r), _to_date(r["index_day"])) for r in rows}
+
+    def count_tags(self, tags: Iterable[str]) -> dict[str, int]:
+        """Count the talks of many tags, one partition each, concurrently."""
+        tags = sorted(set(tags))
+        results = execute_concurrent_with_args(
+            self.session, self._p("SELECT COUNT(*) AS n FROM talks_by_tag WHERE tag = ?"), [(t,) for t in tags],
+            concurrency=32, raise_on_first_error=True)
+        return {tag: int(rs.one()["n"]) for tag, (ok, rs) in zip(tags, results)}
 
     # -- run leases (lightweight transactions) -----------------------------------------------------
     def acquire_lease(self, name: str, owner: str, ttl_seconds: int) -> bool:

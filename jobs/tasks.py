@@ -15,6 +15,8 @@ from celery import chord
 from archive import maintenance
 from archive.config import load_settings
 from archive.importer import make_service
+from archive.catalogue import event_id
+from archive.domain import DocumentError
 from archive.sources import Source, load_sources, read_document
 from archive.storage import RETRYABLE_ERRORS
 from jobs.celery_app import app, get_store
@@ -42,20 +44,29 @@ def _retry_or_fail(task, exc: Exception, source: str, path: str) -> dict:
 
 
 def _failed(path: str, error: str) -> dict:
-    return {"path": path, "status": "failed", "error": error, "talks_written": 0, "talks_deleted": 0, "tags": []}
+    return {"path": path, "status": "failed", "error": error, "talks_written": 0, "talks_deleted": 0,
+            "conference": None}
 
 
-def _counted(source: Source, outcome):
-    """Recount what one document touched, so counts converge even if the run's chord never ends."""
-    if outcome.talks_written or outcome.talks_deleted:
-        make_service(get_store()).refresh_counts(outcome.tags_touched, [source.conference] if source.conference
-                                                 else [], source.name)
-    return outcome
+def _conference(source: Source, path: str) -> str | None:
+    if source.kind == "catalogue":
+        try:
+            return event_id(path)
+        except DocumentError:
+            return None
+    return source.conference.id if source.conference else None
 
 
-def _outcome(o) -> dict:
-    return {"path": o.path, "status": o.status, "error": o.error, "talks_written": o.talks_written,
-            "talks_deleted": o.talks_deleted, "tags": sorted(o.tags_touched)}
+def _outcome(path: str, summary, conference: str | None) -> dict:
+    """Return one document task's result: its status and what relinking its conference wrote.
+
+    The service has already recounted the tags it touched, so counts converge even if the run's
+    chord never ends.
+    """
+    status = next(k for k in ("failed", "removed", "new", "changed", "unchanged") if getattr(summary, k))
+    return {"path": path, "status": status, "error": summary.errors[0][1] if summary.errors else None,
+            "talks_written": summary.talks_written, "talks_deleted": summary.talks_deleted,
+            "conference": conference}
 
 
 @app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -68,7 +79,7 @@ def import_document(self, source_name: str, path: str, lease_owner: str | None =
             raise OSError(doc.error)  # maybe a passing I/O problem: retry before recording it
         if lease_owner:
             get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
-        return _outcome(_counted(source, make_service(get_store()).import_document(source, doc)))
+        return _outcome(path, make_service(get_store()).import_one(source, doc), _conference(source, path))
     except (*RETRYABLE_ERRORS, OSError) as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:  # the source left the configuration: nothing to retry
@@ -82,7 +93,7 @@ def remove_document(self, source_name: str, path: str, lease_owner: str | None =
         if lease_owner:
             get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
         source = _source(source_name)
-        return _outcome(_counted(source, make_service(get_store()).remove_document(source, path)))
+        return _outcome(path, make_service(get_store()).remove_one(source, path), _conference(source, path))
     except RETRYABLE_ERRORS as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:
@@ -102,8 +113,6 @@ def reimport() -> dict:
     try:
         tasks, totals = [], {"seen": 0, "new": 0, "changed": 0, "unchanged": 0, "removed": 0}
         for source in load_sources(settings.sources):
-            if source.kind != "notes":
-                continue
             plan = maintenance.plan_source(store, source)
             totals["seen"] += plan.new + plan.changed + plan.unchanged
             for key in ("new", "changed", "unchanged"):
@@ -134,16 +143,15 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
         talks_written=sum(o["talks_written"] for o in outcomes), talks_deleted=sum(o["talks_deleted"] for o in outcomes),
         errors=[f"{o['path']}: {o['error']}" for o in failed],
     )
-    touched = {t for o in outcomes for t in o["tags"]}
-    if touched:
-        maintenance.refresh_tag_counts(store, touched)
-    for source in load_sources(settings.sources):
-        if source.conference is None:
-            continue
-        make_service(store).ensure_conference(source)
-        if touched:
-            store.put_conference(source.conference, source.name,
-                                 talk_count=store.count_conference_talks(source.conference.id))
+    # Two workers relinking one conference at once may each have read the other's facts half
+    # written; one serial relink of every touched conference here makes the run's end state exact.
+    service = make_service(store)
+    for conference_id in sorted({o["conference"] for o in outcomes if o.get("conference")}):
+        relinked = service.relink(conference_id)
+        run["talks_written"] += relinked.talks_written
+        run["talks_deleted"] += relinked.talks_deleted
+        if relinked.tags_touched:
+            service.refresh_tag_counts(relinked.tags_touched)
     store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
     store.release_lease("reimport", run["lease_owner"])
     return _serialisable(run)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from archive.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
 from archive.denorm import IndexKeys
 from archive.domain import Conference, NotFound, Talk
+from archive.storage import SourceFacts
 
 
 class FakeStore:
@@ -18,6 +20,8 @@ class FakeStore:
         self.conferences: dict[str, Conference] = {}
         self.talk_counts: dict[str, int] = {}
         self.tag_counts: dict[str, int] = {}
+        self.source_talks: dict[tuple[str, str, str], str] = {}  # (conference, origin, id) -> JSON
+        self.source_conferences: dict[tuple[str, str], str] = {}  # (conference, 'configured'|'event') -> JSON
         self.writes = 0
 
     def get_document(self, source, path):
@@ -26,27 +30,28 @@ class FakeStore:
     def documents_of(self, source):
         return {p: d for (s, p), d in self.documents.items() if s == source}
 
-    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error):
+    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error, wait=True):
         self.writes += 1
         self.documents[(source, path)] = {"source": source, "path": path, "content_hash": content_hash,
                                           "talk_ids": set(talk_ids), "conference_id": conference_id,
                                           "title": title, "format": fmt, "last_error": error}
 
-    def delete_document(self, source, path):
+    def delete_document(self, source, path, wait=True):
         self.writes += 1
         self.documents.pop((source, path), None)
 
     def get_stored_talks(self, talk_ids):
         return {t: self.talks[t] for t in talk_ids if t in self.talks}
 
-    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys):
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
+                   wait=True):
         self.writes += 1
         self.talks[talk.id] = (talk, day)
         for table, rows in self.index.items():
             rows -= stale.table(table)
             rows |= keys.table(table)
 
-    def delete_talk(self, conference_id, talk_id, keys: IndexKeys):
+    def delete_talk(self, conference_id, talk_id, keys: IndexKeys, wait=True):
         self.writes += 1
         self.talks.pop(talk_id, None)
         for table, rows in self.index.items():
@@ -63,8 +68,35 @@ class FakeStore:
         if talk_count is not None:
             self.talk_counts[conference.id] = talk_count
 
-    def count_tag(self, tag):
-        return sum(1 for k in self.index["talks_by_tag"] if k[0] == tag)
+    def count_tags(self, tags):
+        return {tag: sum(1 for k in self.index["talks_by_tag"] if k[0] == tag) for tag in tags}
+
+    def flush(self):
+        pass
+
+    def source_facts(self, conference_id):
+        facts = SourceFacts(conference_id)
+        facts.configured = conference_from_json(self.source_conferences.get((conference_id, "configured")))
+        facts.event = conference_from_json(self.source_conferences.get((conference_id, "event")))
+        for (cid, origin, _), text in sorted(self.source_talks.items()):
+            if cid == conference_id:
+                (facts.catalogue if origin == "catalogue" else facts.notes).append(talk_from_json(text))
+        return facts
+
+    def put_source_talks(self, conference_id, origin, talks, removed=(), wait=True):
+        for talk in talks:
+            self.writes += 1
+            self.source_talks[(conference_id, origin, talk.id)] = talk_to_json(talk)
+        for talk_id in removed:
+            self.writes += 1
+            self.source_talks.pop((conference_id, origin, talk_id), None)
+
+    def put_source_conference(self, conference_id, origin, conference, wait=True):
+        self.writes += 1
+        self.source_conferences[(conference_id, origin)] = conference_to_json(conference) if conference else None
+
+    def stored_talks_of_conference(self, conference_id):
+        return {i: v for i, v in self.talks.items() if v[0].conference_id == conference_id}
 
     def count_conference_talks(self, conference_id):
         return sum(1 for k in self.index["talks_by_conference"] if k[0] == conference_id)

@@ -124,7 +124,7 @@ def talk(talk_id: str):
                  for tag, label in page.tag_labels.items()],
         "links": [{"kind": link.kind, "url": link.url} for link in t.links],
         "video_seconds": t.video_seconds, "word_count": t.word_count, "language": t.language,
-        "notes_html": page.notes_html,
+        "notes_html": page.notes_html, "summary_html": page.summary_html, "catalogue_id": t.catalogue_id,
         "url": url_for("pages.talk", talk_id=t.id),
     }}
     side = {name: _talk_summary(row | {"conference_id": t.conference_id}, c.name if c else None) if row else None

@@ -73,7 +73,9 @@ SCHEMAS: dict[str, Any] = {
             "tags": {"type": "array", "items": {"type": "object", "properties": {"tag": STR, "label": STR, "url": URL}}},
             "links": {"type": "array", "items": {"type": "object", "properties": {"kind": STR, "url": STR}}},
             "video_seconds": _nullable(INT), "word_count": INT, "language": _nullable(STR),
-            "notes_html": {"type": "string", "description": "Sanitised HTML of the notes."}, "url": URL}},
+            "notes_html": {"type": "string", "description": "Sanitised HTML of the notes."},
+            "summary_html": {"type": "string", "description": "Sanitised HTML of the catalogue's description."},
+            "catalogue_id": _nullable({"type": "string"}), "url": URL}},
         "previous": _nullable(_ref("TalkSummary")), "next": _nullable(_ref("TalkSummary"))}},
 }
 

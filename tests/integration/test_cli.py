@@ -46,7 +46,7 @@ end = 2024-05-03
     unknown = run(settings, sources, "import", "--source", "nope")
     assert unknown.returncode == 2 and "unknown source 'nope'" in unknown.stderr
     outside = run(settings, sources, "import", str(tmp_path))
-    assert outside.returncode == 2 and "not inside any configured notes source" in outside.stderr
+    assert outside.returncode == 2 and "not inside any configured source" in outside.stderr
     only = run(settings, sources, "import", "--quiet", str(notes / "good.md"))
     assert only.returncode == 0 and "1 seen" in only.stdout
 

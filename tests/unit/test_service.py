@@ -125,3 +125,81 @@ def test_a_talk_too_large_for_one_batch_fails_its_document_by_name():
     summary = svc.sync_source(SOURCE, docs(a=huge))
     assert summary.failed == 1 and "'Huge'" in summary.errors[0][1] and "KiB" in summary.errors[0][1]
     assert store.talks == {}
+
+
+# -- catalogue and linking ----------------------------------------------------------------------
+import json  # noqa: E402
+
+CATALOGUE = Source("pyvideo", "catalogue", path=None)  # type: ignore[arg-type]
+
+
+def video(title, speaker, recorded="2012-03-09", url="https://v/1"):
+    return json.dumps({"title": title, "speakers": [speaker], "recorded": recorded,
+                       "videos": [{"type": "youtube", "url": url}], "description": ""})
+
+
+def catalogue_docs(**videos):
+    files = {"pycon-us-2012/category.json": '{"title": "PyCon US 2012"}'}
+    files |= {f"pycon-us-2012/videos/{name}.json": body for name, body in videos.items()}
+    return docs(**files)
+
+
+def talks_state(store):
+    return {tid: (t.title, [s.name for s in t.speakers], t.date, [l.url for l in t.links], t.document_id)
+            for tid, (t, _) in store.talks.items()}
+
+
+def test_notes_and_catalogue_link_whichever_is_imported_first():
+    videos = {"fast": video("Fast Test, Slow Test", "Gary Bernhardt"),
+              "other": video("Stop Writing Classes", "Jack Diederich", "2012-03-10", "https://v/2")}
+    notes = docs(a="Fast test, slow test|Gary Bernhardt|testing")
+    first, first_store = service()
+    first.sync_source(SOURCE, notes)
+    first.sync_source(CATALOGUE, catalogue_docs(**videos))
+    second, second_store = service()
+    summary = second.sync_source(CATALOGUE, catalogue_docs(**videos))
+    summary.merge(second.sync_source(SOURCE, notes))
+    assert talks_state(first_store) == talks_state(second_store)
+    assert talks_state(first_store)["pycon-us-2012--fast"] == (
+        "Fast Test, Slow Test", ["Gary Bernhardt"], date(2012, 3, 9), ["https://v/1"], "notes:a")
+    assert len(first_store.talks) == 2 and summary.linked == 1 and not summary.unmatched
+    assert first_store.index == second_store.index
+
+
+def test_removing_the_catalogue_talk_gives_the_notes_talk_back_its_own_id():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="Fast test, slow test|Gary Bernhardt|testing"))
+    svc.sync_source(CATALOGUE, catalogue_docs(fast=video("Fast Test, Slow Test", "Gary Bernhardt")))
+    assert set(store.talks) == {"pycon-us-2012--fast"}
+    svc.sync_source(CATALOGUE, catalogue_docs())
+    assert set(store.talks) == {"pycon-us-2012--fast-test-slow-test"}
+    assert {k[-1] for k in store.index["talks_by_tag"]} == {"pycon-us-2012--fast-test-slow-test"}
+
+
+def test_unmatched_notes_talks_are_listed_and_a_rejected_file_does_not_stop_the_rest():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="Fast test, slow test|Gary Bernhardt|\nKopernik|Ann Smith|"))
+    summary = svc.sync_source(CATALOGUE, catalogue_docs(fast=video("Fast Test, Slow Test", "Gary Bernhardt"),
+                                                        broken="{not json", empty=video("  ", "Ann Smith")))
+    assert summary.failed == 2 and summary.unmatched == ["pycon-us-2012: Kopernik"]
+    assert sorted(e for _, e in summary.errors) == [
+        "pycon-us-2012/videos/broken.json: not valid JSON: Expecting property name enclosed in double quotes "
+        "at line 1 column 2", "pycon-us-2012/videos/empty.json: the talk has no title"]
+    assert "pycon-us-2012--fast" in store.talks and store.conferences["pycon-us-2012"].name == "PyCon US 2012"
+
+
+def test_a_second_catalogue_import_writes_nothing():
+    svc, store = service()
+    inputs = catalogue_docs(fast=video("Fast Test, Slow Test", "Gary Bernhardt"))
+    svc.sync_source(CATALOGUE, inputs)
+    before = store.writes
+    summary = svc.sync_source(CATALOGUE, inputs)
+    assert store.writes == before and summary.unchanged == 2 and summary.talks_written == 0
+
+
+def test_catalogue_event_dates_come_from_its_talks():
+    svc, store = service()
+    svc.sync_source(CATALOGUE, catalogue_docs(a=video("One", "Ann Smith", "2012-03-11"),
+                                              b=video("Two", "Bob Jones", "2012-03-09", "https://v/2")))
+    conference = store.conferences["pycon-us-2012"]
+    assert (conference.start, conference.end) == (date(2012, 3, 9), date(2012, 3, 11))

@@ -1,0 +1,317 @@
+"""Reading the pyvideo catalogue (pyvideo/data layout), pure: bytes in, domain values out.
+
+Layout: `<event>/category.json` ({"title", "url"}) and `<event>/videos/<slug>.json`, one talk per
+file (schema in the catalogue's `.schemas/video.json`). Each event becomes a conference whose id is
+its folder name, each video file a talk. The catalogue is messy in real ways and this module is
+where that mess is handled: several people in one speaker string, placeholder speakers, titles
+that repeat the event and the speaker ("DjangoCon EU 2013: Zed Shaw - The Imaginative Programmer"),
+stray whitespace and CRLF, a null `recorded`, non-ASCII file names. A file that cannot be used
+raises DocumentError naming why; nothing here touches the network or the store.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import re
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, slugify
+from archive.sanitize import clean_html
+
+CATALOGUE_FORMAT = "catalogue"
+EVENT_FILE = "category.json"
+
+# Speaker entries that name nobody.
+_PLACEHOLDER_SPEAKERS = {"various speakers", "various", "unknown", "tba", "tbd", "n a", "none", "anonymous",
+                         "speaker", "speakers", "multiple speakers", "several speakers"}
+# Entries naming a session rather than people ("Lightning Talks, DAY 1 - PyTexas 2023").
+_NOT_PEOPLE = re.compile(r"\b(lightning|talks|panel(ists)?|session|keynotes?|workshop|organi[sz]ers|staff)\b", re.I)
+_NAME_SUFFIXES = re.compile(r",?\s*\b(?:ph\.?\s?d|jr|sr|mba|m\.?d|et\.? al)\.?\s*$", re.I)
+_PERSON_SEP = re.compile(r"\s*(?:;|\s&\s|\band\b|\bund\b|\sy\s|\set\s)\s*", re.I)
+# A description that uses reST markup goes through docutils; plain prose is rendered directly.
+_RST_MARKUP = re.compile(
+    r"(^\s*(?:[-*+]|\d+[.)]|#\.)\s)|`|::|\*\*|^\s*\.\.\s|^[=\-~^\"'#*+]{3,}\s*$|_\s|\|", re.M)
+_RELATIVE_HREF = re.compile(r'(<a\b[^>]*?)\s+href="(?!https?:|mailto:)[^"]*"')
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_SLIDES = re.compile(r"slide|speakerdeck|slideshare|\.pdf$", re.I)
+_RECORDED = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def event_id(path: str) -> str:
+    """Return the event (conference id) of a catalogue path: its first folder."""
+    parts = PurePosixPath(path).parts
+    if len(parts) < 2:
+        raise DocumentError(f"{path}: catalogue files live in <event>/category.json or <event>/videos/*.json")
+    return parts[0]
+
+
+def is_event_file(path: str) -> bool:
+    """Return whether a catalogue path is an event's category.json."""
+    return PurePosixPath(path).name == EVENT_FILE
+
+
+def _load(data: bytes, path: str) -> dict:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{path}: not UTF-8 (byte {exc.start}): {exc.reason}") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise DocumentError(f"{path}: expected a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _text(value, field: str, path: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DocumentError(f"{path}: '{field}' must be a string, not {type(value).__name__}")
+    return " ".join(value.split())
+
+
+def parse_event(data: bytes, path: str) -> Conference:
+    """Return the conference an event's category.json describes (dates come from its talks)."""
+    value = _load(data, path)
+    name = _text(value.get("title"), "title", path)
+    if not name:
+        raise DocumentError(f"{path}: the event has no title")
+    url = _text(value.get("url"), "url", path) or None
+    return Conference(id=event_id(path), name=name, url=url if url and url.startswith(("http://", "https://")) else None)
+
+
+def catalogue_talk_id(path: str) -> str:
+    """Return the archive id of a catalogue talk from its file name, unique within its event.
+
+    The file stem without the event's own prefix ("djangocon-eu-2013-zed-shaw-...") gives the slug.
+    A stem that is not already a clean ASCII slug (145 files have non-ASCII names) keeps a short hash
+    of the original, so two names that fold alike never collide.
+    """
+    event = event_id(path)
+    stem = PurePosixPath(path).stem
+    slug = slugify(stem, 60)
+    if slug.startswith(event + "-") and len(slug) > len(event) + 1:
+        slug = slug[len(event) + 1:]
+    if slugify(stem, 1000) != stem or len(stem) > 60:
+        slug = f"{slug}-{hashlib.sha1(stem.encode()).hexdigest()[:6]}"
+    return f"{event}--{slug}"
+
+
+def split_catalogue_speakers(entries) -> tuple[Speaker, ...]:
+    """Return the people named in a catalogue speakers list, splitting "A and B", "A, B", "A & B"."""
+    if isinstance(entries, str):
+        entries = [entries]
+    if not isinstance(entries, list):
+        return ()
+    people: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, str) or _NOT_PEOPLE.search(entry):
+            continue
+        text = " ".join(entry.replace("\u00a0", " ").split()).strip(" .,;")
+        text = re.sub(r"\s*\.\.\.$|\s*…$", "", text)
+        if ":" in text:  # "Fireside Chat with: A and B"
+            text = text.rsplit(":", 1)[1].strip()
+        if " by " in text:  # "Some Title by A"
+            text = text.rsplit(" by ", 1)[1].strip()
+        text = _NAME_SUFFIXES.sub("", text).strip(" ,")
+        for part in _PERSON_SEP.split(text):
+            people.extend(_comma_people(part))
+    seen, speakers = set(), []
+    for name in people:
+        name = name.strip(" .,;")
+        key = fold(name) if fold(name).replace(" ", "").isascii() and len(fold(name)) >= len(name) // 2 \
+            else name.casefold()  # "Андрей Светлов", "蘇羿豪": names in other scripts are kept whole
+        if not key or key in _PLACEHOLDER_SPEAKERS or any(c.isdigit() for c in name) or key in seen:
+            continue
+        seen.add(key)
+        speakers.append(Speaker(name))
+    return tuple(speakers)
+
+
+def _comma_people(part: str) -> list[str]:
+    """Split "A B, C D" into people, but keep "Chu, Hua-Rong" (surname, given name) as one."""
+    pieces = [p.strip() for p in part.split(",") if p.strip()]
+    if len(pieces) > 1 and all(len(p.split()) >= 2 for p in pieces):
+        return pieces
+    if len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces):
+        return [f"{pieces[1]} {pieces[0]}"]  # "Chu, Hua-Rong" -> "Hua-Rong Chu"
+    return [" ".join(part.split())] if part.strip() else []
+
+
+def clean_title(title: str, event_name: str, speakers: tuple[Speaker, ...]) -> str:
+    """Return a catalogue title without the event and speaker it repeats.
+
+    "DjangoCon EU 2013: Zed Shaw - The Imaginative Programmer" -> "The Imaginative Programmer".
+    The event prefix goes only when it carries the event's year or most of its name; the speaker
+    prefix only when it is one of the talk's speakers; a title that would be left empty stays whole.
+    """
+    title = " ".join(title.split())
+    head, sep, rest = title.partition(": ")
+    if sep and rest and _names_event(head, event_name):
+        title = rest
+    names = {fold(s.name) for s in speakers}
+    for separator in (" - ", " – ", " — ", ": "):
+        head, sep, rest = title.partition(separator)
+        if sep and rest and (_is_speaker(head, speakers) or _speaker_list(head, names)):
+            title = rest
+            break
+    return title
+
+
+def _names_event(head: str, event_name: str) -> bool:
+    year = re.search(r"\b(19|20)\d{2}\b", event_name or "")
+    head_words, event_words = set(fold(head).split()), set(fold(event_name).split())
+    if not head_words:
+        return False
+    if year and year.group(0) in head and len(head.split()) <= 6:
+        return True
+    return len(head_words & event_words) >= max(1, len(head_words) - 1) and len(head.split()) <= 6
+
+
+def _is_speaker(text: str, speakers: tuple[Speaker, ...]) -> bool:
+    """Whether text names one of the speakers ("Zed Shaw" for "Zed A. Shaw")."""
+    words = fold(text).split()
+    for speaker in speakers:
+        other = fold(speaker.name).split()
+        if words and other and (words == other or (len(words) >= 2 and words[0] == other[0] and words[-1] == other[-1])):
+            return True
+    return False
+
+
+def _speaker_list(head: str, names: set[str]) -> bool:
+    parts = [fold(p) for p in _PERSON_SEP.split(head.replace(",", " and ")) if fold(p)]
+    return bool(parts) and bool(names) and all(p in names for p in parts)
+
+
+def parse_recorded(value, path: str) -> tuple[date | None, datetime | None]:
+    """Return (date, date-time) of a `recorded` value: a date, a date-time with offset, or null."""
+    if value in (None, ""):
+        return None, None
+    if not isinstance(value, str):
+        raise DocumentError(f"{path}: 'recorded' must be a date string or null, not {type(value).__name__}")
+    m = _RECORDED.match(value.strip())
+    if not m:
+        raise DocumentError(f"{path}: 'recorded' {value!r} is not a date (YYYY-MM-DD[Thh:mm:ss[+hh:mm]])")
+    try:
+        day = date.fromisoformat(m.group(1))
+        if not m.group(2):
+            return day, None
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise DocumentError(f"{path}: 'recorded' {value!r} is not a real date") from None
+    return day, moment
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Return a date-time as naive UTC, as Cassandra's timestamp type gives it back."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def render_description(text: str) -> str:
+    """Return a description as sanitised HTML: reST through docutils when it has markup, else plain."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    rendered = _render_rst(text) if _RST_MARKUP.search(text) else None
+    html_text = clean_html(rendered if rendered is not None else render_plain(text))
+    # A description's relative link ("htt p://..." read as a path) points nowhere on this site.
+    return _RELATIVE_HREF.sub(r"\1", html_text)
+
+
+def render_plain(text: str) -> str:
+    """Return plain text as paragraphs with line breaks and linked URLs (escaped)."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    out = []
+    for paragraph in paragraphs:
+        escaped = html.escape(paragraph)
+        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        out.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=1)
+def _rst_settings():
+    """Return docutils settings made once (building them costs more than parsing a description)."""
+    from docutils import frontend
+    from docutils.parsers import rst
+    from docutils.readers import standalone
+    from docutils.writers import html5_polyglot
+
+    from archive.parse.rst import SAFE_SETTINGS
+
+    settings = frontend.get_default_settings(rst.Parser, standalone.Reader, html5_polyglot.Writer)
+    for key, value in SAFE_SETTINGS.items():
+        setattr(settings, key, value)
+    settings.warning_stream = False
+    return settings
+
+
+def _render_rst(text: str) -> str | None:
+    """Render reST to an HTML fragment, or None if docutils gives up (the plain fallback is used)."""
+    from docutils.core import publish_parts
+
+    try:
+        parts = publish_parts(text, writer="html5", settings=copy.copy(_rst_settings()))
+    except Exception:  # noqa: BLE001 - docutils raises many types on hostile input
+        return None
+    return parts.get("body") or None
+
+
+def _links(value: dict, path: str) -> tuple[Link, ...]:
+    links, seen = [], set()
+    for video in value.get("videos") or ():
+        url = video.get("url") if isinstance(video, dict) else None
+        if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in seen:
+            seen.add(url)
+            links.append(Link("video", url.strip()))
+    for related in value.get("related_urls") or ():
+        url = related.get("url") if isinstance(related, dict) else related
+        label = related.get("label", "") if isinstance(related, dict) else ""
+        if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in seen:
+            seen.add(url)
+            links.append(Link("slides" if _SLIDES.search(url) or _SLIDES.search(label or "") else "other", url.strip()))
+    return tuple(links)
+
+
+def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str]:
+    """Return the talk a catalogue video file describes (untagged) and its description's text.
+
+    The text is for the tagger; the talk carries the description rendered as sanitised HTML.
+    """
+    value = _load(data, path)
+    raw_title = _text(value.get("title"), "title", path)
+    if not raw_title:
+        raise DocumentError(f"{path}: the talk has no title")
+    speakers = split_catalogue_speakers(value.get("speakers"))
+    title = clean_title(raw_title, event_name or event_id(path), speakers)
+    day, moment = parse_recorded(value.get("recorded"), path)
+    description = value.get("description") or value.get("summary") or ""
+    if not isinstance(description, str):
+        description = ""
+    duration = value.get("duration")
+    language = value.get("language")
+    tags = value.get("tags") or ()
+    kind = "keynote" if "keynote" in fold(raw_title).split() else (
+        "lightning" if "lightning" in fold(raw_title) else "talk")
+    description = description.replace("\r\n", "\n").strip()
+    talk = Talk(
+        id=catalogue_talk_id(path), conference_id=event_id(path), title=title, speakers=speakers, kind=kind,
+        ordinal=moment.hour * 100 + moment.minute if moment else 0, date=day, starts_at=_utc(moment),
+        links=_links(value, path),
+        video_seconds=duration if isinstance(duration, int) and duration > 0 else None,
+        summary_html=render_description(description),
+        document_id=path, tags=tuple(t for t in tags if isinstance(t, str) and t.strip()),
+        language=language if isinstance(language, str) and language.strip() else None,
+        catalogue_id=catalogue_talk_id(path),
+    )
+    return talk, description
