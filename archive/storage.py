@@ -461,6 +461,29 @@ class Store:
         """Return a page of one year's talks, newest first."""
         return self._page("talks_by_year", ("year", year), ("day", "talk_id"), after, limit, "<")
 
+    def conferences_by_years(self, plan: Sequence[tuple[int, tuple | None]], limit: int) -> list[Page]:
+        """Read the first page of several year buckets concurrently (each after its own key)."""
+        keys = ("start_date", "conference_id")
+        futures = []
+        for year, after in plan:
+            if after is None:
+                stmt, params = self._p("SELECT * FROM conferences_by_year WHERE year = ? LIMIT ?"), (year, limit + 1)
+            else:
+                stmt = self._p("SELECT * FROM conferences_by_year WHERE year = ? AND (start_date, conference_id) < (?, ?)"
+                               " LIMIT ?")
+                params = (year, *after, limit + 1)
+            futures.append(self.session.execute_async(stmt, params))
+        pages = []
+        for future in futures:
+            rows = list(future.result())
+            more = len(rows) > limit
+            rows = rows[:limit]
+            for row in rows:
+                for k in ("start_date", "end_date"):
+                    row[k] = _to_date(row[k])
+            pages.append(Page(rows, tuple(rows[-1][k] for k in keys) if more and rows else None))
+        return pages
+
     def conferences_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of one year's conferences, newest first."""
         return self._page("conferences_by_year", ("year", year), ("start_date", "conference_id"), after, limit, "<")
