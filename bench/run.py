@@ -1,0 +1,403 @@
+"""The benchmark suite: `bin/bench` (not part of the test command).
+
+One run measures, on the local node:
+1. import of the whole catalogue through the archive service, next to the raw-driver ceiling (the
+   same rows with prepared statements and execute_concurrent, no parsing);
+2. the no-op re-import of the unchanged catalogue: seconds and writes the node counted;
+3. server-side page latency (p50/p99) at about 2k, 20k and 200k talks, next to the naive
+   alternatives on the same data (an SAI index on `talks.tags`, ALLOW FILTERING scans) and the raw
+   single-partition read floor;
+4. web throughput under gunicorn with wrk, next to the same gunicorn serving saved static copies.
+Results: bench/results/results.json, results.md and latency.png (see bench/report.py).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cassandra.concurrent import execute_concurrent
+
+from archive import maintenance, storage
+from archive.catalogue import event_id
+from archive.codec import talk_to_json
+from archive.config import PROJECT_ROOT, load_settings
+from archive.denorm import has_notes, has_video, index_keys
+from archive.domain import speaker_slug
+from archive.importer import run_import
+from archive.sources import Source, list_documents
+from bench import synth
+from bench.stats import measure
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+WORK = PROJECT_ROOT / "var" / "bench"
+CATALOGUE = (PROJECT_ROOT / "../shared/corpus/pyvideo-data").resolve()
+FULL_SOURCES = PROJECT_ROOT / "sources-full.toml"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def settings_for(keyspace: str):
+    return dataclasses.replace(load_settings(), keyspace=keyspace)
+
+
+def fresh_store(keyspace: str):
+    """Drop and recreate a keyspace from schema.cql; return a store on it."""
+    settings = settings_for(keyspace)
+    storage.drop_keyspace(settings, keyspace)
+    storage.apply_schema(settings)
+    return storage.connect(settings)
+
+
+def node_writes(store, keyspace: str) -> int:
+    """Writes the node has applied to a keyspace's tables since it started (system_views)."""
+    rows = store.session.execute("SELECT count FROM system_views.local_write_latency WHERE keyspace_name = %s",
+                                 (keyspace,))
+    return sum(int(r["count"]) for r in rows)
+
+
+def count(store, table: str) -> int:
+    return store.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+
+
+# -- 1 and 2: import, the raw ceiling, the no-op re-import -------------------------------------------
+def bench_import() -> dict:
+    keyspace = "bench_import"
+    store = fresh_store(keyspace)
+    log("import: the whole catalogue and the seed notes through the archive service ...")
+    started = time.monotonic()
+    summary = run_import(store, FULL_SOURCES)
+    seconds = time.monotonic() - started
+    talks = count(store, "talks")
+    result = {"documents": summary.seen, "rejected": summary.failed, "talks": talks, "linked": summary.linked,
+              "seconds": round(seconds, 2), "talks_per_s": round(talks / seconds, 1)}
+    log(f"import: {talks} talks in {seconds:.1f}s = {talks / seconds:.0f} talks/s")
+    before = node_writes(store, keyspace)
+    started = time.monotonic()
+    again = run_import(store, FULL_SOURCES)
+    noop_seconds = time.monotonic() - started
+    writes = node_writes(store, keyspace) - before
+    noop = {"documents": again.seen, "unchanged": again.unchanged, "seconds": round(noop_seconds, 2),
+            "node_writes": writes, "talks_written": again.talks_written}
+    log(f"no-op re-import: {noop_seconds:.2f}s, {writes} writes")
+    raw = bench_raw_ceiling(store)
+    result["raw_ceiling"] = raw
+    result["ratio_to_raw"] = round(result["talks_per_s"] / raw["talks_per_s"], 3)
+    store.close()
+    return {"import": result, "noop_reimport": noop}
+
+
+def raw_statements(source_store, target) -> tuple[list, int]:
+    """The rows the service wrote, as plain prepared INSERTs for the target keyspace (no parsing)."""
+    p = target._p
+    ins_talk = p("INSERT INTO talks (conference_id, id, title, speakers, kind, ordinal, day, index_day, starts_at,"
+                 " links, video_seconds, notes_source, notes_format, notes_html, word_count, document_id, anchor,"
+                 " tags, language, catalogue_id, summary_html, updated_at)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    ins_year = p("INSERT INTO talks_by_year (year, day, talk_id, conference_id, conference_name, title, speakers,"
+                 " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
+    ins_years = p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)")
+    ins_conf = p("INSERT INTO talks_by_conference (conference_id, day, ordinal, talk_id, title, speakers, kind,"
+                 " tags, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
+    ins_tag = p("INSERT INTO talks_by_tag (tag, day, talk_id, conference_id, conference_name, title, speakers,"
+                " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
+    ins_speaker = p("INSERT INTO talks_by_speaker (speaker, name, day, talk_id, conference_id, conference_name,"
+                    " title, affiliation, kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+    ins_source = p("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk) VALUES (?,?,?,?,?)")
+    ins_doc = p("INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format,"
+                " last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?)")
+    names = {c.id: c.name for c, _ in source_store.all_conferences()}
+    now = datetime.now(timezone.utc)
+    statements, talks = [], 0
+    for talk, day in source_store.all_stored_talks():
+        talks += 1
+        conf_name = names.get(talk.conference_id, talk.conference_id)
+        speakers = [s.name for s in talk.speakers]
+        notes, video = has_notes(talk), has_video(talk)
+        keys = index_keys(talk, day)
+        statements.append((ins_talk, (
+            talk.conference_id, talk.id, talk.title, [(s.name, s.affiliation) for s in talk.speakers], talk.kind,
+            talk.ordinal, talk.date, day, talk.starts_at, [(l.kind, l.url) for l in talk.links], talk.video_seconds,
+            talk.notes_source, talk.notes_format, talk.notes_html, talk.word_count, talk.document_id, talk.anchor,
+            set(talk.tags), talk.language, talk.catalogue_id, talk.summary_html, now)))
+        for year, d, tid in keys.by_year:
+            statements.append((ins_years, (year,)))
+            statements.append((ins_year, (year, d, tid, talk.conference_id, conf_name, talk.title, speakers,
+                                          talk.kind, notes, video)))
+        for conf_id, d, ordinal, tid in keys.by_conference:
+            statements.append((ins_conf, (conf_id, d, ordinal, tid, talk.title, speakers, talk.kind, set(talk.tags),
+                                          notes, video)))
+        for tag, d, tid in keys.by_tag:
+            statements.append((ins_tag, (tag, d, tid, talk.conference_id, conf_name, talk.title, speakers, talk.kind,
+                                         notes, video)))
+        by_slug = {speaker_slug(s.name): s for s in talk.speakers}
+        for slug, d, tid in keys.by_speaker:
+            s = by_slug[slug]
+            statements.append((ins_speaker, (slug, s.name, d, tid, talk.conference_id, conf_name, talk.title,
+                                             s.affiliation, talk.kind, notes, video)))
+        statements.append((ins_source, (talk.conference_id, "catalogue", talk.id, talk.document_id, talk_to_json(talk))))
+        statements.append((ins_doc, ("pyvideo", talk.document_id, "0" * 64, {talk.id}, talk.conference_id,
+                                     talk.title, "catalogue", None, now)))
+    return statements, talks
+
+
+def bench_raw_ceiling(source_store) -> dict:
+    target = fresh_store("bench_raw")
+    statements, talks = raw_statements(source_store, target)
+    log(f"raw ceiling: {len(statements)} rows for {talks} talks with execute_concurrent ...")
+    started = time.monotonic()
+    results = execute_concurrent(target.session, statements, concurrency=128, raise_on_first_error=True)
+    seconds = time.monotonic() - started
+    assert len(results) == len(statements) and all(ok for ok, _ in results)
+    target.close()
+    log(f"raw ceiling: {seconds:.1f}s = {talks / seconds:.0f} talks/s")
+    return {"rows": len(statements), "talks": talks, "seconds": round(seconds, 2),
+            "talks_per_s": round(talks / seconds, 1), "concurrency": 128}
+
+
+# -- 3: read latency against archive size ---------------------------------------------------------
+def first_events(min_talks: int) -> list[str]:
+    """The catalogue's events in name order, as many as it takes to reach min_talks talks."""
+    source = Source("pyvideo", "catalogue", CATALOGUE)
+    events, total = [], 0
+    per_event: dict[str, int] = {}
+    for path in list_documents(source):
+        if "/videos/" in path:
+            per_event[event_id(path)] = per_event.get(event_id(path), 0) + 1
+    for event in sorted(per_event):
+        events.append(event)
+        total += per_event[event]
+        if total >= min_talks:
+            break
+    return events
+
+
+def subset_sources(events: list[str]) -> Path:
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / "sources-subset.toml"
+    globs = ", ".join(f'"{e}/*"' for e in events)
+    path.write_text(f'[[source]]\nname = "pyvideo"\nkind = "catalogue"\npath = "{CATALOGUE}"\ninclude = [{globs}]\n')
+    return path
+
+
+def pick_targets(store) -> dict:
+    """The pages to time at this size: the largest and the median tag, the largest conference, a talk."""
+    cloud = store.tag_cloud()
+    ranked = sorted(cloud.items(), key=lambda kv: (-kv[1], kv[0]))
+    largest, median = ranked[0], ranked[len(ranked) // 2]
+    conferences = store.query("SELECT conference_id, talk_count FROM conferences_by_year")
+    biggest = max(conferences, key=lambda r: (r["talk_count"] or 0, r["conference_id"]))
+    talk_id = store.talks_by_tag(largest[0], limit=1).rows[0]["talk_id"]
+    return {"largest_tag": largest, "median_tag": median, "conference": (biggest["conference_id"], biggest["talk_count"]),
+            "talk": talk_id}
+
+
+def wait_for_index(session, query, params, timeout=600) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            session.execute(query, params, timeout=120)
+            return
+        except Exception as exc:  # noqa: BLE001 - "not queryable" while the index builds
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the SAI index did not become queryable: {exc}") from exc
+            time.sleep(2)
+
+
+def measure_size(store, client, keyspace: str, label: str, requests: int) -> dict:
+    talks = count(store, "talks")
+    targets = pick_targets(store)
+    tag_big, tag_med = targets["largest_tag"][0], targets["median_tag"][0]
+    pages = {"timeline": "/", "tag_largest": f"/tags/{tag_big}", "tag_median": f"/tags/{tag_med}",
+             "conference": f"/conferences/{targets['conference'][0]}", "talk": f"/talks/{targets['talk']}"}
+    result = {"label": label, "talks": talks, "targets": {k: v for k, v in targets.items()}, "pages": {}}
+    for name, url in pages.items():
+        def get(url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        result["pages"][name] = {"url": url, **measure(get, requests, warmup=20)}
+        log(f"  {label} {name}: {result['pages'][name]}")
+    session = store.session
+    floor_stmt = store._p("SELECT * FROM talks_by_tag WHERE tag = ? LIMIT 26")
+    result["floor"] = measure(lambda: list(session.execute(floor_stmt, (tag_big,))), requests * 2, warmup=50)
+    log(f"  {label} floor (one talks_by_tag page read): {result['floor']}")
+    # Naive alternatives on the same data: a tag page from the talks table, newest first.
+    def naive(stmt):
+        def run():
+            rows = list(session.execute(stmt, (tag_big,), timeout=300))
+            return sorted(rows, key=lambda r: (r["day"] is not None, str(r["day"]), r["id"]), reverse=True)[:25]
+        return run
+    filtering = session.prepare(f"SELECT id, conference_id, title, day FROM {keyspace}.talks "
+                                "WHERE tags CONTAINS ? ALLOW FILTERING")
+    filtering.fetch_size = 5000
+    result["allow_filtering_tag"] = measure(naive(filtering), 30, warmup=1, budget_s=45)
+    log(f"  {label} ALLOW FILTERING tag page: {result['allow_filtering_tag']}")
+    session.execute(f"CREATE INDEX IF NOT EXISTS talks_tags_sai ON {keyspace}.talks (tags) USING 'sai'", timeout=300)
+    sai = session.prepare(f"SELECT id, conference_id, title, day FROM {keyspace}.talks WHERE tags CONTAINS ?")
+    sai.fetch_size = 5000
+    wait_for_index(session, sai, (tag_big,))
+    result["sai_tag"] = measure(naive(sai), 60, warmup=2, budget_s=45)
+    log(f"  {label} SAI tag page: {result['sai_tag']}")
+    session.execute(f"DROP INDEX IF EXISTS {keyspace}.talks_tags_sai", timeout=300)
+    scan = session.prepare(f"SELECT id, name, start_date FROM {keyspace}.conferences")
+    scan.fetch_size = 5000
+    result["scan_timeline"] = measure(
+        lambda: sorted(session.execute(scan), key=lambda r: str(r["start_date"]), reverse=True)[:25],
+        60, warmup=2, budget_s=30)
+    log(f"  {label} timeline by full scan of conferences: {result['scan_timeline']}")
+    return result
+
+
+def bench_reads(sizes: list[str], requests: int) -> tuple[list[dict], object]:
+    from web import create_app
+
+    keyspace = "bench_reads"
+    store = fresh_store(keyspace)
+    settings = settings_for(keyspace)
+    app = create_app({"TESTING": True, "NOTES_SETTINGS": settings, "STORE": store})
+    client = app.test_client()
+    results = []
+    if "2k" in sizes:
+        events = first_events(2000)
+        log(f"reads: growing to ~2k talks ({len(events)} events) ...")
+        run_import(store, subset_sources(events))
+        results.append(measure_size(store, client, keyspace, "2k", requests))
+    if "20k" in sizes or "200k" in sizes:
+        log("reads: growing to the whole catalogue (~21.7k talks) ...")
+        run_import(store, FULL_SOURCES)
+        if "20k" in sizes:
+            results.append(measure_size(store, client, keyspace, "20k", requests))
+    if "200k" in sizes:
+        talks = [t for t, _ in store.all_stored_talks()]
+        conferences = {c.id: c for c, _ in store.all_conferences()}
+        copies = range(1, 9)
+        log(f"reads: growing to ~200k talks with {len(copies)} synthetic copies of {len(talks)} real talks ...")
+        started = time.monotonic()
+        written = synth.write_synthetic(store, synth.synthetic_copies(talks, conferences, copies),
+                                        on_progress=lambda n: log(f"  {n} synthetic talks written"))
+        log(f"  {written} synthetic talks in {time.monotonic() - started:.0f}s; recounting tags ...")
+        maintenance.refresh_tag_counts(store)
+        results.append(measure_size(store, client, keyspace, "200k", requests))
+    return results, store
+
+
+# -- 4: web throughput under gunicorn with wrk -----------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app: str, env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=PROJECT_ROOT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=5).read()
+            return proc, base
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise RuntimeError(f"gunicorn {app} did not answer on {base}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else None
+    return {"requests_per_s": rps, "errors": errors, "p99_ms": p99_ms, "seconds": seconds,
+            "connections": connections}
+
+
+def bench_web(paths: dict[str, str], seconds: int, workers: int, threads: int) -> dict:
+    env = os.environ | {"NOTES_KEYSPACE": "bench_reads", "NOTES_SECRET_KEY": "bench-secret"}
+    proc, base = start_gunicorn("wsgi:app", env, workers, threads)
+    static_dir = WORK / "static"
+    shutil.rmtree(static_dir, ignore_errors=True)
+    static_dir.mkdir(parents=True)
+    results = {"workers": workers, "threads": threads, "pages": {}}
+    try:
+        for name, path in paths.items():
+            (static_dir / f"{name}.html").write_bytes(urllib.request.urlopen(base + path, timeout=30).read())
+            log(f"web: wrk {seconds}s on {path} (archive) ...")
+            results["pages"][name] = {"path": path, "archive": wrk(base + path, seconds, 32)}
+    finally:
+        stop(proc)
+    env = os.environ | {"BENCH_STATIC_DIR": str(static_dir)}
+    proc, base = start_gunicorn("bench.static_app:app", env, workers, threads)
+    try:
+        for name, path in paths.items():
+            log(f"web: wrk {seconds}s on the static copy of {path} ...")
+            results["pages"][name]["static"] = wrk(f"{base}/{name}.html", seconds, 32)
+            a, s = results["pages"][name]["archive"], results["pages"][name]["static"]
+            results["pages"][name]["ratio_to_static"] = round(a["requests_per_s"] / s["requests_per_s"], 3)
+    finally:
+        stop(proc)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="2k,20k,200k", help="archive sizes to time pages at (default: %(default)s)")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per page and size")
+    parser.add_argument("--wrk-seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--skip", action="append", default=[], choices=["import", "reads", "web"])
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "results.json"
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0],
+                          "heap": load_settings().node_heap, "date": datetime.now(timezone.utc).isoformat()}
+    if "import" not in args.skip:
+        results.update(bench_import())
+        out.write_text(json.dumps(results, indent=2, default=str))
+    if "reads" not in args.skip:
+        sizes, store = bench_reads([s.strip() for s in args.sizes.split(",")], args.requests)
+        results["reads"] = sizes
+        out.write_text(json.dumps(results, indent=2, default=str))
+        store.close()
+    if "web" not in args.skip:
+        last = results["reads"][-1]
+        paths = {"tag_largest": last["pages"]["tag_largest"]["url"], "tag_median": last["pages"]["tag_median"]["url"],
+                 "timeline": "/"}
+        results["web"] = bench_web(paths, args.wrk_seconds, args.workers, args.threads)
+        out.write_text(json.dumps(results, indent=2, default=str))
+    from bench import report
+
+    report.write(results)
+    log(f"results: {out}, {RESULTS / 'results.md'}, {RESULTS / 'latency.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
