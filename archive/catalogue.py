@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, slugify
+from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, same_person, slugify
 from archive.sanitize import clean_html
 
 CATALOGUE_FORMAT = "catalogue"
@@ -176,12 +176,7 @@ def _names_event(head: str, event_name: str) -> bool:
 
 def _is_speaker(text: str, speakers: tuple[Speaker, ...]) -> bool:
     """Whether text names one of the speakers ("Zed Shaw" for "Zed A. Shaw")."""
-    words = fold(text).split()
-    for speaker in speakers:
-        other = fold(speaker.name).split()
-        if words and other and (words == other or (len(words) >= 2 and words[0] == other[0] and words[-1] == other[-1])):
-            return True
-    return False
+    return any(same_person(text, s.name) for s in speakers)
 
 
 def _speaker_list(head: str, names: set[str]) -> bool:
@@ -304,14 +299,15 @@ def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str
     kind = "keynote" if "keynote" in fold(raw_title).split() else (
         "lightning" if "lightning" in fold(raw_title) else "talk")
     description = description.replace("\r\n", "\n").strip()
+    talk_id = catalogue_talk_id(path)
     talk = Talk(
-        id=catalogue_talk_id(path), conference_id=event_id(path), title=title, speakers=speakers, kind=kind,
+        id=talk_id, conference_id=event_id(path), title=title, speakers=speakers, kind=kind,
         ordinal=moment.hour * 100 + moment.minute if moment else 0, date=day, starts_at=_utc(moment),
         links=_links(value, path),
         video_seconds=duration if isinstance(duration, int) and duration > 0 else None,
         summary_html=render_description(description),
         document_id=path, tags=tuple(t for t in tags if isinstance(t, str) and t.strip()),
         language=language if isinstance(language, str) and language.strip() else None,
-        catalogue_id=catalogue_talk_id(path),
+        catalogue_id=talk_id,
     )
     return talk, description

@@ -158,6 +158,13 @@ def talk_id(conference_id: str, title: str) -> str:
     return f"{conference_id}--{slug}"
 
 
+def same_person(a: str, b: str) -> bool:
+    """Whether two spellings name one person: same folded words, or same surname and first initial
+    ("Zed Shaw" and "Zed A. Shaw", "J Page" and "Jonathan Page")."""
+    x, y = fold(a).split(), fold(b).split()
+    return bool(x and y) and (x == y or (len(x) > 1 and len(y) > 1 and x[-1] == y[-1] and x[0][0] == y[0][0]))
+
+
 def speaker_slug(name: str) -> str:
     """Return the slug of a speaker's name as used in /speakers/<slug>.
 

@@ -17,7 +17,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
-from archive.domain import Conference, Talk, fold
+from archive.domain import Conference, Talk, fold, same_person
 
 STOPWORDS = frozenset(
     "a an the to of in on at for with and or by from your you my our is are how what why into using "
@@ -73,22 +73,13 @@ def _is_name_title(talk: Talk) -> bool:
     return bool(talk.speakers) and fold(talk.title) in {fold(s.name) for s in talk.speakers}
 
 
-def _person_matches(name: str, talk: Talk) -> bool:
-    words = fold(name).split()
-    for speaker in talk.speakers:
-        other = fold(speaker.name).split()
-        if words and other and words[-1] == other[-1] and words[0][0] == other[0][0]:
-            return True
-    return False
-
-
 def score(notes: Talk, catalogue: Talk, catalogue_tokens: Sequence[str], token_counts: dict[str, int]) -> float:
     """Return how surely two talks of one conference are the same talk (0 when they are not)."""
     if notes.kind == "lightning" or catalogue.kind == "lightning":
         return 1.0 if fold(notes.title) == fold(catalogue.title) and notes.kind == catalogue.kind else 0.0
     shared_speaker = any(_same_word(a, b) for a in _surname_keys(notes) for b in _surname_keys(catalogue))
     if _is_name_title(notes):
-        if not any(_person_matches(s.name, catalogue) for s in notes.speakers):
+        if not any(same_person(s.name, c.name) for s in notes.speakers for c in catalogue.speakers):
             return 0.0
         return 0.9 if catalogue.kind == "keynote" or "keynote" in fold(catalogue.title).split() else 0.8
     n, c = tokens(notes.title), catalogue_tokens
@@ -96,8 +87,7 @@ def score(notes: Talk, catalogue: Talk, catalogue_tokens: Sequence[str], token_c
         return 0.0
     if notes.speakers and catalogue.speakers and not shared_speaker:
         return 0.0  # both name their speakers and nobody is in both: not the same talk
-    exact = n == tuple(c) or sorted(n) == sorted(c)
-    if exact:
+    if sorted(n) == sorted(c):  # the same words, in any order
         return 1.0
     matched_n = sum(1 for t in n if any(_same_word(t, u) for u in c))
     matched_c = sum(1 for u in c if any(_same_word(t, u) for t in n))

@@ -201,7 +201,8 @@ def conference_of_document(source: Source, path: str) -> str:
     """Return the conference a document of a source belongs to."""
     if source.kind == "catalogue":
         return event_id(path)
-    assert source.conference is not None, "notes sources carry their conference"
+    if source.conference is None:
+        raise DocumentError(f"source {source.name!r} has no conference")
     return source.conference.id
 
 
@@ -347,8 +348,11 @@ class ArchiveService:
     # -- whole runs ---------------------------------------------------------------------------------
     def apply(self, source: Source, documents: Iterable[DocumentInput], removed: Iterable[str] = (),
               known: dict[str, dict] | None = None,
-              progress: Callable[[DocumentOutcome], None] | None = None) -> ImportSummary:
+              progress: Callable[[DocumentOutcome], None] | None = None, sync: bool = False) -> ImportSummary:
         """Import documents and remove paths of one source, relinking each conference they touch.
+
+        known is the source's recorded documents (else each is looked up); with sync, the known
+        documents not among `documents` are removed.
 
         A catalogue is read in path order, event by event, so each event is relinked as soon as
         the next one starts: memory stays at one event's talks however large the catalogue is.
@@ -378,8 +382,10 @@ class ArchiveService:
                 self.store.put_source_conference(source.conference.id, "configured", source.conference, wait=False)
                 pending.setdefault(source.conference.id, [])
         current: str | None = None
+        present: set[str] = set()
         for doc in documents:
-            outcome = self.import_document(source, doc, (known or {}).get(doc.path) if known is not None else None,
+            present.add(doc.path)
+            outcome = self.import_document(source, doc, known.get(doc.path) if known is not None else None,
                                            lookup=known is None)
             summary.add(outcome, source.name)
             for cid in outcome.conferences:
@@ -391,8 +397,10 @@ class ArchiveService:
                 current = cid
             if progress:
                 progress(outcome)
+        if sync:  # every document was read: the known ones not among them left the source
+            removed = sorted(set(known or {}) - present)
         for path in removed:
-            outcome = self.remove_document(source, path, (known or {}).get(path) if known is not None else None)
+            outcome = self.remove_document(source, path, known.get(path) if known is not None else None)
             summary.add(outcome, source.name)
             for cid in outcome.conferences:
                 pending.setdefault(cid, []).append(outcome)
@@ -418,18 +426,7 @@ class ArchiveService:
     def sync_source(self, source: Source, documents: Iterable[DocumentInput],
                     progress: Callable[[DocumentOutcome], None] | None = None) -> ImportSummary:
         """Import every document of a source and remove the ones that left it."""
-        known = self.store.documents_of(source.name)
-        present: set[str] = set()
-
-        def seen(docs):
-            for doc in docs:
-                present.add(doc.path)
-                yield doc
-
-        def gone():  # evaluated after every document was read
-            return sorted(set(known) - present)
-
-        return self.apply(source, seen(documents), _Lazy(gone), known, progress)
+        return self.apply(source, documents, known=self.store.documents_of(source.name), progress=progress, sync=True)
 
     def import_one(self, source: Source, doc: DocumentInput) -> ImportSummary:
         """Import one document and relink its conference (what a document task runs)."""
@@ -445,12 +442,3 @@ class ArchiveService:
         if tags:
             self.store.put_tag_counts(self.store.count_tags(tags))
 
-
-class _Lazy:
-    """An iterable computed when iteration starts (the removals, known only after the documents)."""
-
-    def __init__(self, make: Callable[[], Iterable]):
-        self.make = make
-
-    def __iter__(self):
-        return iter(self.make())

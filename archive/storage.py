@@ -210,6 +210,17 @@ class SourceFacts:
     catalogue: list[Talk] = field(default_factory=list)
 
 
+def _as_page(rows: list[dict], keys: Sequence[str], limit: int) -> Page:
+    """Return up to limit rows (dates as datetime.date) and the key to continue after, if more were read."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        for k in ("day", "start_date", "end_date"):
+            if k in row:
+                row[k] = _to_date(row[k])
+    return Page(rows, tuple(rows[-1][k] for k in keys) if more and rows else None)
+
+
 def conference_of(talk_id: str) -> str:
     """Return the conference id a talk id starts with."""
     conference_id, sep, _ = talk_id.partition("--")
@@ -271,15 +282,11 @@ class Store:
         rows = self.session.execute(self._p("SELECT * FROM talks WHERE conference_id = ?"), (conference_id,))
         return [_talk_from_row(r) for r in rows]
 
-    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
-                   wait: bool = True) -> None:
-        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch.
-
-        With wait=False the batch joins the write pipeline (see submit) and flush() waits for it.
-        """
-        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+    def talk_rows(self, talk: Talk, conference: Conference, day: date,
+                  keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, values) pairs that write a talk row and all its index rows."""
         now = datetime.now(timezone.utc)
-        batch.add(self._p(
+        rows: list[tuple[PreparedStatement, tuple]] = [(self._p(
             "INSERT INTO talks (conference_id, id, title, speakers, kind, ordinal, day, index_day, starts_at,"
             " links, video_seconds, notes_source, notes_format, notes_html, word_count, document_id, anchor,"
             " tags, language, catalogue_id, summary_html, updated_at)"
@@ -289,34 +296,45 @@ class Store:
             talk.starts_at, [(l.kind, l.url) for l in talk.links], talk.video_seconds, talk.notes_source,
             talk.notes_format, talk.notes_html, talk.word_count, talk.document_id, talk.anchor, set(talk.tags),
             talk.language, talk.catalogue_id, talk.summary_html, now,
-        ))
-        self._add_index_deletes(batch, stale)
+        ))]
         names = [s.name for s in talk.speakers]
         notes, video = has_notes(talk), has_video(talk)
         for year, d, tid in keys.by_year:
-            batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,))
-            batch.add(self._p(
+            rows.append((self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,)))
+            rows.append((self._p(
                 "INSERT INTO talks_by_year (year, day, talk_id, conference_id, conference_name, title, speakers,"
                 " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            ), (year, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video))
+            ), (year, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video)))
         for conf_id, d, ordinal, tid in keys.by_conference:
-            batch.add(self._p(
+            rows.append((self._p(
                 "INSERT INTO talks_by_conference (conference_id, day, ordinal, talk_id, title, speakers, kind,"
                 " tags, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            ), (conf_id, d, ordinal, tid, talk.title, names, talk.kind, set(talk.tags), notes, video))
+            ), (conf_id, d, ordinal, tid, talk.title, names, talk.kind, set(talk.tags), notes, video)))
         for tag, d, tid in keys.by_tag:
-            batch.add(self._p(
+            rows.append((self._p(
                 "INSERT INTO talks_by_tag (tag, day, talk_id, conference_id, conference_name, title, speakers,"
                 " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            ), (tag, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video))
+            ), (tag, d, tid, talk.conference_id, conference.name, talk.title, names, talk.kind, notes, video)))
         by_slug = {speaker_slug(s.name): s for s in talk.speakers}
         for slug, d, tid in keys.by_speaker:
             speaker = by_slug[slug]
-            batch.add(self._p(
+            rows.append((self._p(
                 "INSERT INTO talks_by_speaker (speaker, name, day, talk_id, conference_id, conference_name, title,"
                 " affiliation, kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
             ), (slug, speaker.name, d, tid, talk.conference_id, conference.name, talk.title, speaker.affiliation,
-                talk.kind, notes, video))
+                talk.kind, notes, video)))
+        return rows
+
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
+                   wait: bool = True) -> None:
+        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch.
+
+        With wait=False the batch joins the write pipeline (see submit) and flush() waits for it.
+        """
+        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        self._add_index_deletes(batch, stale)
+        for stmt, values in self.talk_rows(talk, conference, day, keys):
+            batch.add(stmt, values)
         self._execute(batch, wait)
 
     def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None:
@@ -423,9 +441,9 @@ class Store:
         return [r["year"] for r in rows]
 
     # -- paged index reads ------------------------------------------------------------------------
-    def _page(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
-              limit: int, op: str, columns: str = "*") -> Page:
-        """Read one page of a partition, continuing strictly after (or before) a clustering key."""
+    def _page_query(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
+                    limit: int, op: str, columns: str = "*") -> tuple[PreparedStatement, tuple]:
+        """Return the statement and values reading one page (plus one row) of a partition."""
         where = f"{partition[0]} = ?"
         params: list[Any] = [partition[1]]
         if after is not None:
@@ -433,16 +451,21 @@ class Store:
                 raise ValueError(f"cursor for {table} needs {len(keys)} values")
             where += f" AND ({', '.join(keys)}) {op} ({', '.join('?' * len(keys))})"
             params += list(after)
-        stmt = self._p(f"SELECT {columns} FROM {table} WHERE {where} LIMIT ?")
-        rows = list(self.session.execute(stmt, (*params, limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        for row in rows:
-            for k in ("day", "start_date", "end_date"):
-                if k in row:
-                    row[k] = _to_date(row[k])
-        next_key = tuple(rows[-1][k] for k in keys) if more and rows else None
-        return Page(rows, next_key)
+        return self._p(f"SELECT {columns} FROM {table} WHERE {where} LIMIT ?"), (*params, limit + 1)
+
+    def _page(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
+              limit: int, op: str, columns: str = "*") -> Page:
+        """Read one page of a partition, continuing strictly after (or before) a clustering key."""
+        stmt, params = self._page_query(table, partition, keys, after, limit, op, columns)
+        return _as_page(list(self.session.execute(stmt, params)), keys, limit)
+
+    def conferences_by_years(self, plan: Sequence[tuple[int, tuple | None]], limit: int) -> list[Page]:
+        """Read the first page of several year buckets concurrently (each after its own key)."""
+        keys = ("start_date", "conference_id")
+        futures = [self.session.execute_async(*self._page_query("conferences_by_year", ("year", year), keys, after,
+                                                                 limit, "<"))
+                   for year, after in plan]
+        return [_as_page(list(f.result()), keys, limit) for f in futures]
 
     def talks_by_tag(self, tag: str, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of a tag's talks, newest first."""
@@ -460,29 +483,6 @@ class Store:
     def talks_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of one year's talks, newest first."""
         return self._page("talks_by_year", ("year", year), ("day", "talk_id"), after, limit, "<")
-
-    def conferences_by_years(self, plan: Sequence[tuple[int, tuple | None]], limit: int) -> list[Page]:
-        """Read the first page of several year buckets concurrently (each after its own key)."""
-        keys = ("start_date", "conference_id")
-        futures = []
-        for year, after in plan:
-            if after is None:
-                stmt, params = self._p("SELECT * FROM conferences_by_year WHERE year = ? LIMIT ?"), (year, limit + 1)
-            else:
-                stmt = self._p("SELECT * FROM conferences_by_year WHERE year = ? AND (start_date, conference_id) < (?, ?)"
-                               " LIMIT ?")
-                params = (year, *after, limit + 1)
-            futures.append(self.session.execute_async(stmt, params))
-        pages = []
-        for future in futures:
-            rows = list(future.result())
-            more = len(rows) > limit
-            rows = rows[:limit]
-            for row in rows:
-                for k in ("start_date", "end_date"):
-                    row[k] = _to_date(row[k])
-            pages.append(Page(rows, tuple(rows[-1][k] for k in keys) if more and rows else None))
-        return pages
 
     def conferences_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of one year's conferences, newest first."""

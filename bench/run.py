@@ -33,8 +33,8 @@ from archive import maintenance, storage
 from archive.catalogue import event_id
 from archive.codec import talk_to_json
 from archive.config import PROJECT_ROOT, load_settings
-from archive.denorm import has_notes, has_video, index_keys
-from archive.domain import speaker_slug
+from archive.denorm import index_keys
+from archive.domain import Conference
 from archive.importer import run_import
 from archive.sources import Source, list_documents
 from bench import synth
@@ -101,53 +101,22 @@ def bench_import() -> dict:
 
 
 def raw_statements(source_store, target) -> tuple[list, int]:
-    """The rows the service wrote, as plain prepared INSERTs for the target keyspace (no parsing)."""
-    p = target._p
-    ins_talk = p("INSERT INTO talks (conference_id, id, title, speakers, kind, ordinal, day, index_day, starts_at,"
-                 " links, video_seconds, notes_source, notes_format, notes_html, word_count, document_id, anchor,"
-                 " tags, language, catalogue_id, summary_html, updated_at)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-    ins_year = p("INSERT INTO talks_by_year (year, day, talk_id, conference_id, conference_name, title, speakers,"
-                 " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
-    ins_years = p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)")
-    ins_conf = p("INSERT INTO talks_by_conference (conference_id, day, ordinal, talk_id, title, speakers, kind,"
-                 " tags, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
-    ins_tag = p("INSERT INTO talks_by_tag (tag, day, talk_id, conference_id, conference_name, title, speakers,"
-                " kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?)")
-    ins_speaker = p("INSERT INTO talks_by_speaker (speaker, name, day, talk_id, conference_id, conference_name,"
-                    " title, affiliation, kind, has_notes, has_video) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-    ins_source = p("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk) VALUES (?,?,?,?,?)")
-    ins_doc = p("INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format,"
-                " last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?)")
-    names = {c.id: c.name for c, _ in source_store.all_conferences()}
+    """The rows the service wrote, as single prepared statements for the target keyspace (no parsing).
+
+    Talk and index rows come from the store's own `talk_rows` (what write_talk batches), plus one
+    source_talks and one documents row per talk, as the import writes.
+    """
+    ins_source = target._p("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk)"
+                           " VALUES (?,?,?,?,?)")
+    ins_doc = target._p("INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format,"
+                        " last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?)")
+    conferences = {c.id: c for c, _ in source_store.all_conferences()}
     now = datetime.now(timezone.utc)
     statements, talks = [], 0
     for talk, day in source_store.all_stored_talks():
         talks += 1
-        conf_name = names.get(talk.conference_id, talk.conference_id)
-        speakers = [s.name for s in talk.speakers]
-        notes, video = has_notes(talk), has_video(talk)
-        keys = index_keys(talk, day)
-        statements.append((ins_talk, (
-            talk.conference_id, talk.id, talk.title, [(s.name, s.affiliation) for s in talk.speakers], talk.kind,
-            talk.ordinal, talk.date, day, talk.starts_at, [(l.kind, l.url) for l in talk.links], talk.video_seconds,
-            talk.notes_source, talk.notes_format, talk.notes_html, talk.word_count, talk.document_id, talk.anchor,
-            set(talk.tags), talk.language, talk.catalogue_id, talk.summary_html, now)))
-        for year, d, tid in keys.by_year:
-            statements.append((ins_years, (year,)))
-            statements.append((ins_year, (year, d, tid, talk.conference_id, conf_name, talk.title, speakers,
-                                          talk.kind, notes, video)))
-        for conf_id, d, ordinal, tid in keys.by_conference:
-            statements.append((ins_conf, (conf_id, d, ordinal, tid, talk.title, speakers, talk.kind, set(talk.tags),
-                                          notes, video)))
-        for tag, d, tid in keys.by_tag:
-            statements.append((ins_tag, (tag, d, tid, talk.conference_id, conf_name, talk.title, speakers, talk.kind,
-                                         notes, video)))
-        by_slug = {speaker_slug(s.name): s for s in talk.speakers}
-        for slug, d, tid in keys.by_speaker:
-            s = by_slug[slug]
-            statements.append((ins_speaker, (slug, s.name, d, tid, talk.conference_id, conf_name, talk.title,
-                                             s.affiliation, talk.kind, notes, video)))
+        conference = conferences.get(talk.conference_id) or Conference(talk.conference_id, talk.conference_id)
+        statements += target.talk_rows(talk, conference, day, index_keys(talk, day))
         statements.append((ins_source, (talk.conference_id, "catalogue", talk.id, talk.document_id, talk_to_json(talk))))
         statements.append((ins_doc, ("pyvideo", talk.document_id, "0" * 64, {talk.id}, talk.conference_id,
                                      talk.title, "catalogue", None, now)))
@@ -245,6 +214,7 @@ def measure_size(store, client, keyspace: str, label: str, requests: int) -> dic
     filtering.fetch_size = 5000
     result["allow_filtering_tag"] = measure(naive(filtering), 30, warmup=1, budget_s=45)
     log(f"  {label} ALLOW FILTERING tag page: {result['allow_filtering_tag']}")
+    # DDL cannot bind identifiers; keyspace is one of this module's constants, checked by apply_schema.
     session.execute(f"CREATE INDEX IF NOT EXISTS talks_tags_sai ON {keyspace}.talks (tags) USING 'sai'", timeout=300)
     sai = session.prepare(f"SELECT id, conference_id, title, day FROM {keyspace}.talks WHERE tags CONTAINS ?")
     sai.fetch_size = 5000

@@ -15,7 +15,7 @@ from celery import chord
 from archive import maintenance
 from archive.config import load_settings
 from archive.importer import make_service
-from archive.catalogue import event_id
+from archive.service import conference_of_document
 from archive.domain import DocumentError
 from archive.sources import Source, load_sources, read_document
 from archive.storage import RETRYABLE_ERRORS
@@ -49,12 +49,10 @@ def _failed(path: str, error: str) -> dict:
 
 
 def _conference(source: Source, path: str) -> str | None:
-    if source.kind == "catalogue":
-        try:
-            return event_id(path)
-        except DocumentError:
-            return None
-    return source.conference.id if source.conference else None
+    try:
+        return conference_of_document(source, path)
+    except DocumentError:
+        return None
 
 
 def _outcome(path: str, summary, conference: str | None) -> dict:

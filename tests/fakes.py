@@ -40,9 +40,6 @@ class FakeStore:
         self.writes += 1
         self.documents.pop((source, path), None)
 
-    def get_stored_talks(self, talk_ids):
-        return {t: self.talks[t] for t in talk_ids if t in self.talks}
-
     def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
                    wait=True):
         self.writes += 1
@@ -97,9 +94,6 @@ class FakeStore:
 
     def stored_talks_of_conference(self, conference_id):
         return {i: v for i, v in self.talks.items() if v[0].conference_id == conference_id}
-
-    def count_conference_talks(self, conference_id):
-        return sum(1 for k in self.index["talks_by_conference"] if k[0] == conference_id)
 
     def put_tag_counts(self, counts):
         self.writes += 1

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from archive.catalogue import parse_event, parse_video
+from archive.catalogue import parse_video
 from archive.domain import Conference, Link, Speaker, Talk
 from archive.importer import parse_bytes, tag
 from archive.linking import link_talks, merge_conference, merge_talk, tokens
