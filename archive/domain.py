@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-TALK_KINDS = ("talk", "keynote", "lightning", "tutorial")
+TALK_KINDS = ("talk", "keynote", "lightning", "tutorial", "panel")
 
 
 class ArchiveError(Exception):
@@ -109,6 +109,7 @@ class ParsedTalk:
     word_count: int = 0
     anchor: str = ""
     keywords: tuple[str, ...] = ()
+    day_hint: str = ""  # the day its notes name ("wd friday", "md 4-11"): see archive.parse.days
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ class ParsedDocument:
     format: str  # 'rst', 'markdown' or 'text'
     talks: tuple[ParsedTalk, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    layout: str = ""                      # the layout inference chose (archive.parse.layout)
+    evidence: tuple[str, ...] = ()        # why it chose it
+    day_hint: str = ""                    # the day the document's folders, file name or title name
 
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")

@@ -161,7 +161,7 @@ def list_documents(source: Source) -> list[str]:
         if source.include and not any(fnmatch.fnmatch(name, g) for g in source.include):
             continue
         if not source.include and (path.suffix.lower() not in NOTES_EXTENSIONS
-                                   or any(fnmatch.fnmatch(path.name, g) for g in DEFAULT_EXCLUDE)):
+                                   or any(fnmatch.fnmatch(path.name.lower(), g.lower()) for g in DEFAULT_EXCLUDE)):
             continue
         if any(fnmatch.fnmatch(name, g) for g in source.exclude):
             continue

@@ -12,6 +12,7 @@ import re
 from pathlib import PurePath
 
 from archive.domain import DocumentError, ParsedDocument
+from archive.parse.layout import Hints
 from archive.parse.markdown import parse_markdown
 from archive.parse.rst import parse_rst
 from archive.parse.text import looks_like_text_export, parse_text
@@ -29,7 +30,7 @@ _RST_UNDERLINE = re.compile(
     r"^(?P<title>\S[^\n]*)\n(?P<rule>([=\-`:'\"~^_*+#<>.])\3{2,})[ \t]*$", re.MULTILINE)
 _MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+|(?=[^#\s!]))\S", re.MULTILINE)
 
-__all__ = ["MAX_DOCUMENT_BYTES", "decode_document", "detect_format", "parse_document"]
+__all__ = ["MAX_DOCUMENT_BYTES", "Hints", "decode_document", "detect_format", "parse_document"]
 
 
 def decode_document(data: bytes, filename: str) -> str:
@@ -90,14 +91,17 @@ def detect_format(text: str, filename: str) -> str:
     return "text"
 
 
-def parse_document(text: str, filename: str) -> ParsedDocument:
-    """Parse a document's text into its title and talks, in the format its name and content show."""
+def parse_document(text: str, filename: str, hints: Hints = Hints()) -> ParsedDocument:
+    """Parse a document's text into its title and talks, in the format its name and content show.
+
+    hints are what the source says about its documents (a layout override, how many there are).
+    """
     _check_text(text, filename)
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parser = {"rst": parse_rst, "markdown": parse_markdown, "text": parse_text}[detect_format(text, filename)]
     try:
-        return parser(text, filename)
+        return parser(text, filename, hints)
     except RecursionError as exc:  # pathological nesting: the document's fault, not a crash
         raise DocumentError(f"{filename}: the document is nested too deeply to parse") from exc

@@ -1,25 +1,30 @@
-"""CommonMark notes via markdown-it-py, split into talks by heading structure.
+"""CommonMark notes via markdown-it-py: an outline for layout inference, then the talks it names.
 
-A lone top-level heading is the document title and the next heading level holds the talks
-(unless that heading carries talk metadata itself: then the file is one talk), the same rule as
-for reStructuredText. Raw HTML is disabled, so "<script>" in notes comes out escaped.
+The document is reduced to a heading tree (`layout.Outline`); `layout.plan_document` decides
+which sections are talks; this module renders them. Raw HTML is disabled, so "<script>" in notes
+comes out escaped. A leading front matter block or "title:" / "speaker:" lines give metadata.
 """
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
-from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from archive.domain import ParsedDocument, ParsedTalk
-from archive.parse.talks import (build_talk, is_lightning_section, is_non_talk, number_talks,
-                                 read_metadata, source_slice)
+from archive.parse import layout
+from archive.parse.days import day_hint
+from archive.parse.talks import build_talk, count_words, number_talks, read_metadata, source_slice
 
 _MISSING_SPACE = re.compile(r"^(#{1,6})(?=[^#\s])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?|day|date)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
+_FRONT_MATTER_KEY = re.compile(r"^[\w-]+\s*:")
+_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _MD = MarkdownIt("commonmark", {"html": False})
+MAX_LEAD_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,32 @@ def fix_headings(text: str) -> str:
     return "\n".join(out)
 
 
+def split_front_matter(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Return lines with a leading front matter block or "title:" lines blanked, and their values."""
+    meta: dict[str, str] = {}
+    out = list(lines)
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if first is None:
+        return out, meta
+    if lines[first].strip() == "---":
+        close = next((i for i in range(first + 1, min(len(lines), first + 60)) if lines[i].strip() in ("---", "...")),
+                     None)
+        if close is not None and all(not l.strip() or _FRONT_MATTER_KEY.match(l) or l.startswith((" ", "-"))
+                                     for l in lines[first + 1:close]):
+            for i in range(first, close + 1):
+                match = _META.match(lines[i])
+                if match:
+                    meta.setdefault(match.group("key").lower().rstrip("s"), match.group("value").strip().strip("'\""))
+                out[i] = ""
+            return out, meta
+    index = first
+    while index < len(lines) and (match := _META.match(lines[index])):
+        meta.setdefault(match.group("key").lower().rstrip("s"), match.group("value").strip())
+        out[index] = ""
+        index += 1
+    return out, meta
+
+
 def _inline_lines(inline: Token) -> list[tuple[str, list[str]]]:
     """Return an inline token's lines as (plain text, link targets), split at line breaks."""
     lines: list[tuple[str, list[str]]] = [("", [])]
@@ -69,46 +100,155 @@ def _plain(inline: Token) -> str:
     return " ".join(text for text, _ in _inline_lines(inline)).strip()
 
 
+@dataclass
+class _Own:
+    """What a stretch of lines between headings holds."""
+
+    blocks: list
+    lead: list[str]
+    paragraphs: list[list[str]]
+    plain: str
+    items: list[layout.Item]
+
+
 class _Document:
-    """One Markdown document: its original and heading-fixed lines, tokens and headings."""
+    """One Markdown document: its lines, headings, their tree and the metadata it opens with."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        self.fixed = fix_headings(text).split("\n")
+        cleared, self.meta = split_front_matter(self.lines)
+        self.fixed = fix_headings("\n".join(cleared)).split("\n")
         self.env: dict = {}
         tokens = _MD.parse("\n".join(self.fixed), self.env)
         self.headings = [
             _Heading(int(tok.tag[1]), tok.map[0], tok.map[1], _plain(tokens[i + 1]))
             for i, tok in enumerate(tokens) if tok.type == "heading_open" and tok.map
         ]
+        self.ends: list[int] = [len(self.lines)] * len(self.headings)
+        self.kids: list[list[int]] = [[] for _ in self.headings]
+        self.roots: list[int] = []
+        stack: list[int] = []
+        for index, heading in enumerate(self.headings):
+            while stack and self.headings[stack[-1]].level >= heading.level:
+                self.ends[stack.pop()] = heading.start
+            (self.kids[stack[-1]] if stack else self.roots).append(index)
+            stack.append(index)
 
-    def end(self, heading: _Heading) -> int:
-        """Return the line after a heading's section: the next heading at its level or above."""
-        later = [h.start for h in self.headings if h.start > heading.start and h.level <= heading.level]
-        return later[0] if later else len(self.lines)
-
-    def children(self, heading: _Heading) -> list[_Heading]:
-        """Return the headings one level below heading within its section."""
-        end = self.end(heading)
-        inside = [h for h in self.headings if heading.start < h.start < end and h.level > heading.level]
-        level = min((h.level for h in inside), default=0)
-        return [h for h in inside if h.level == level]
-
-    def own_metadata(self, heading: _Heading):
-        """Return the metadata of a heading's own text, before its first subheading."""
-        first_child = min((h.start for h in self.children(heading)), default=self.end(heading))
-        return read_metadata(self._blocks(heading.body, first_child)[0])
-
-    def _blocks(self, start: int, end: int):
-        """Return (metadata lines, intro lines, plain text) of lines[start:end]."""
+    def own(self, start: int, end: int) -> _Own:
+        """Return what lines[start:end] hold: metadata blocks, lead lines, words and list items."""
         tokens = _MD.parse("\n".join(self.fixed[start:end]), dict(self.env))
+        own = _Own([], [], [], "", [])
+        words: list[str] = []
+        depth = 0
+        for index, tok in enumerate(tokens):
+            if tok.type in ("bullet_list_open", "ordered_list_open"):
+                depth += 1
+            elif tok.type in ("bullet_list_close", "ordered_list_close"):
+                depth -= 1
+            elif tok.type == "list_item_open" and depth == 1 and tok.map:
+                own.items.append(self._item(start + tok.map[0], start + tok.map[1], tokens, index))
+            elif tok.type == "inline":
+                lines = _inline_lines(tok)
+                own.blocks.extend(lines)
+                words.append(" ".join(text for text, _ in lines))
+                if index and tokens[index - 1].type == "paragraph_open" and depth == 0:
+                    own.paragraphs.append([text for text, _ in lines])
+                    if len(own.lead) < MAX_LEAD_LINES:
+                        own.lead.extend(text for text, _ in lines[:MAX_LEAD_LINES - len(own.lead)])
+            elif tok.type in ("fence", "code_block"):
+                words.append(tok.content)
+        own.plain = "\n".join(words)
+        if not own.items:
+            own.items = self._dash_items(own.paragraphs, start)
+        return own
+
+    def _item(self, start: int, end: int, tokens: list[Token], index: int) -> layout.Item:
+        """Return a top-level list item: its first line is the title, the rest its notes."""
+        inline = next((t for t in tokens[index:] if t.type == "inline"), None)
+        first = _inline_lines(inline)[0][0] if inline is not None else ""
+        raw = self.fixed[start:end]
+        rest = textwrap.dedent("\n".join(l for l in raw[1:])).split("\n") if len(raw) > 1 else []
+        title, _, tail = first.partition(" - ")
+        body = ([tail] if tail and len(title) >= 3 else []) + [l for l in rest if l.strip()]
+        return layout.Item(title=(title if tail and len(title) >= 3 else first).strip(), body=tuple(body), line=start)
+
+    @staticmethod
+    def _dash_items(paragraphs: list[list[str]], start: int) -> list[layout.Item]:
+        """Return "Title - point - point" lines as items, when a paragraph is made of them."""
+        items = []
+        for lines in paragraphs:
+            matches = [_DASH_ITEM.match(l) for l in lines]
+            if len(lines) >= 2 and all(matches):
+                items += [layout.Item(m.group("title").strip(), tuple(re.split(r"\s+[-\u2013]\s+", m.group("rest"))),
+                                      start) for m in matches]
+        return items
+
+    def first_child_start(self, index: int) -> int:
+        """Return the line where a heading's own text ends: its first subheading, or its end."""
+        kids = self.kids[index]
+        return self.headings[kids[0]].start if kids else self.ends[index]
+
+    def node(self, index: int) -> layout.Node:
+        """Return the outline node of a heading and its subheadings."""
+        heading = self.headings[index]
+        own = self.own(heading.body, self.first_child_start(index))
+        meta = read_metadata(own.blocks)
+        return layout.Node(
+            key=index, title=heading.title, level=heading.level, lead=tuple(own.lead),
+            own_words=count_words(own.plain), has_meta=bool(meta.speakers_text or meta.links or meta.video_seconds),
+            items=tuple(own.items), children=tuple(self.node(k) for k in self.kids[index]))
+
+    def outline(self, path: str) -> layout.Outline:
+        """Return the document reduced to what layout inference weighs."""
+        first = self.headings[self.roots[0]].start if self.roots else len(self.lines)
+        pre = self.own(0, first)
+        last_paragraph = pre.paragraphs[-1] if pre.paragraphs else []
+        return layout.Outline(
+            path=path, nodes=tuple(self.node(k) for k in self.roots), preamble=tuple(last_paragraph[:MAX_LEAD_LINES]),
+            preamble_words=count_words(pre.plain), preamble_items=tuple(pre.items),
+            meta_title=self.meta.get("title"), meta_speakers=self.meta.get("speaker") or self.meta.get("presenter"))
+
+    def talk(self, plan: layout.TalkPlan) -> ParsedTalk:
+        """Return the talk a plan names: a section (and the sections after it), the document, or a list item."""
+        if plan.item is not None:
+            return self._item_talk(plan)
+        if plan.whole:
+            ranges = [(0, len(self.lines))]
+            body = [(0, len(self.fixed))]
+        else:
+            heading = self.headings[plan.node]
+            ranges = [(heading.start, self.ends[plan.node])]
+            body = [(heading.body, self.ends[plan.node])]
+            for key in plan.more:
+                ranges.append((self.headings[key].start, self.ends[key]))
+                body.append(ranges[-1])
+        skipped = {line for key in plan.skip for line in range(self.headings[key].start, self.headings[key].body)}
+        body_lines = [self.fixed[i] for a, b in body for i in range(a, b) if i not in skipped]
+        tokens_text = "\n".join(body_lines)
+        blocks, intro, plain = self._stats(tokens_text)
+        return build_talk(
+            plan.title,
+            body_html=_MD.render(tokens_text, dict(self.env)),
+            body_text=plain,
+            source=source_slice(self.lines, ranges[0][0], ranges[-1][1]),
+            meta=read_metadata(blocks),
+            lightning=plan.kind == "lightning",
+            intro=intro,
+            speakers_text=plan.speakers,
+            kind=plan.kind,
+            day_hint=plan.day,
+        )
+
+    def _stats(self, text: str):
+        """Return (metadata blocks, intro lines, plain text) of a talk's body."""
+        tokens = _MD.parse(text, dict(self.env))
         blocks, intro, words = [], [], []
         paragraphs = 0
         for index, tok in enumerate(tokens):
             if tok.type == "inline":
                 lines = _inline_lines(tok)
                 blocks.extend(lines)
-                words.append(" ".join(text for text, _ in lines))
+                words.append(" ".join(t for t, _ in lines))
                 if index and tokens[index - 1].type == "paragraph_open":
                     paragraphs += 1
                     if paragraphs <= 3 and len(lines) == 1:
@@ -117,48 +257,23 @@ class _Document:
                 words.append(tok.content)
         return blocks, intro, "\n".join(words)
 
-    def talk(self, heading: _Heading, lightning: bool = False) -> ParsedTalk:
-        """Return the talk that is this heading's section."""
-        end = self.end(heading)
-        blocks, intro, plain = self._blocks(heading.body, end)
+    def _item_talk(self, plan: layout.TalkPlan) -> ParsedTalk:
+        """Return a lightning talk from one list item or one "Title - point" line."""
+        item = plan.item
+        body = "\n".join(f"- {point}" if not point.lstrip().startswith(("-", "*", "+")) else point
+                         for point in item.body)
         return build_talk(
-            heading.title,
-            body_html=_MD.render("\n".join(self.fixed[heading.body:end]), dict(self.env)),
-            body_text=plain,
-            source=source_slice(self.lines, heading.start, end),
-            meta=read_metadata(blocks),
-            lightning=lightning,
-            intro=intro,
-        )
+            item.title, body_html=_MD.render(body, dict(self.env)) if body else "", body_text=body,
+            source=source_slice([item.title, *item.body], 0, len(item.body) + 1), meta=read_metadata([]),
+            lightning=True, speakers_text=plan.speakers, kind="lightning", day_hint=plan.day)
 
 
-def parse_markdown(text: str, filename: str) -> ParsedDocument:
-    """Parse Markdown notes into a document title and its talks."""
+def parse_markdown(text: str, filename: str, hints: layout.Hints = layout.Hints()) -> ParsedDocument:
+    """Parse Markdown notes into a document title and its talks, as layout inference plans them."""
     doc = _Document(text)
-    stem = Path(filename).stem
-    if not doc.headings:
-        return ParsedDocument(title=stem, format="markdown")
-    top_level = min(h.level for h in doc.headings)
-    tops = [h for h in doc.headings if h.level == top_level]
-    if len(tops) == 1:
-        root = tops[0]
-        title = root.title
-        meta = doc.own_metadata(root)
-        has_meta = bool(meta.speakers_text or meta.links or meta.video_seconds)
-        candidates = [root] if has_meta or not doc.children(root) else doc.children(root)
-    else:
-        title = tops[0].title if is_non_talk(tops[0].title) else stem
-        candidates = tops
-    talks: list[ParsedTalk] = []
-    for heading in candidates:
-        if is_non_talk(heading.title):
-            continue
-        if is_lightning_section(heading.title):
-            inner = [h for h in doc.children(heading) if not is_non_talk(h.title)]
-            if inner:
-                talks.extend(doc.talk(h, lightning=True) for h in inner)
-            else:
-                talks.append(doc.talk(heading, lightning=True))
-        else:
-            talks.append(doc.talk(heading))
-    return ParsedDocument(title=title, format="markdown", talks=number_talks(talks))
+    outline = doc.outline(filename)
+    plan = layout.plan_document(outline, hints)
+    talks = [doc.talk(t) for t in plan.talks]
+    doc_day = plan.day or (day_hint(plan.title) if plan.layout != "talk-per-file" else None) or ""
+    return ParsedDocument(title=plan.title, format="markdown", talks=number_talks(talks), layout=plan.layout,
+                          evidence=plan.evidence, day_hint=doc_day)

@@ -22,9 +22,10 @@ from docutils.transforms import writer_aux
 from docutils.writers import html5_polyglot
 
 from archive.domain import DocumentError, ParsedDocument, ParsedTalk
-from archive.parse import sphinx_compat
-from archive.parse.talks import (Meta, build_talk, count_words, is_lightning_section, is_non_talk,
-                                 number_talks, read_metadata, source_slice)
+from archive.parse import layout, sphinx_compat
+from archive.parse.days import day_hint
+from archive.parse.talks import Meta, build_talk, count_words, is_non_talk, number_talks, read_metadata, source_slice
+from archive.parse.text import render_text
 
 SAFE_SETTINGS = {
     "_disable_config": True,       # never read docutils.conf files from the machine
@@ -48,6 +49,7 @@ SAFE_SETTINGS = {
 MAX_WARNINGS = 50
 INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this is an index page
 _LIGHTNING_TITLE_MAX = 120
+_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _UNRESOLVED = re.compile(r"^(?:`?(?P<reference>[^`]+?)`?__?|:[\w:.+-]+:`(?P<role>[^`]*)`)$", re.DOTALL)
 
 sphinx_compat.register()
@@ -199,7 +201,7 @@ class _Document:
                 return self.start(later)
         return len(self.lines)
 
-    def talk(self, title: str, body: list[nodes.Node], start: int, end: int, lightning=False) -> ParsedTalk:
+    def talk(self, title: str, body: list[nodes.Node], start: int, end: int, plan: layout.TalkPlan) -> ParsedTalk:
         """Return the talk made of these body nodes and source lines."""
         return build_talk(
             title,
@@ -207,23 +209,18 @@ class _Document:
             body_text="\n".join(n.astext() for n in body),
             source=source_slice(self.lines, start, end),
             meta=read_metadata(_blocks(body)),
-            lightning=lightning,
+            lightning=plan.kind == "lightning",
             intro=_intro_lines(body),
+            speakers_text=plan.speakers,
+            kind=plan.kind,
+            day_hint=plan.day,
         )
 
-    def section_talk(self, section: nodes.section, lightning=False) -> ParsedTalk:
-        """Return the talk that is this whole section."""
-        return self.talk(_title(section), _body(section), self.start(section), self.end(section), lightning)
-
-    def lightning_talks(self, section: nodes.section) -> list[ParsedTalk]:
-        """Return one talk per lightning talk of a "Lightning Talks" section."""
-        subsections = _subsections(section)
-        if subsections:
-            return [self.section_talk(s, lightning=True) for s in subsections if not is_non_talk(_title(s))]
-        # Without subsections, a lightning talk is a one-line paragraph (its title) followed by
-        # an indented block (its notes), or a definition list item.
+    def items(self, section: nodes.section) -> list[tuple[str, list[nodes.Node], int]]:
+        """Return a section's list-shaped talks: title paragraphs over indented notes, a definition
+        list, or failing those top-level bullets and "Title - point" lines, as (title, nodes, line)."""
         items: list[tuple[str, list[nodes.Node], int]] = []
-        body = _body(section)
+        body = [c for c in _body(section) if not isinstance(c, nodes.section)]
         for node, following in zip(body, body[1:] + [None]):
             if isinstance(node, nodes.paragraph) and isinstance(following, nodes.block_quote):
                 text = node.astext()
@@ -235,11 +232,74 @@ class _Document:
                     definition = next(iter(item.findall(nodes.definition)), None)
                     if term is not None and definition is not None and item.line:
                         items.append((term.astext(), list(definition.children), item.line - 1))
-        if not items:
-            return [self.section_talk(section, lightning=True)]
-        ends = [start for _, _, start in items[1:]] + [self.end(section)]
-        return [self.talk(title, body, start, end, lightning=True)
-                for (title, body, start), end in zip(items, ends)]
+        if items:
+            return items
+        for node in body:
+            if isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
+                for item in node.children:
+                    text = item.astext().strip()
+                    title, _, rest = text.partition("\n")
+                    head, sep, tail = title.partition(" - ")
+                    lines = ([tail] if sep and len(head) >= 3 else []) + [l for l in rest.split("\n") if l.strip()]
+                    para = nodes.paragraph(text="\n".join(lines)) if lines else None
+                    items.append(((head if sep and len(head) >= 3 else title).strip(), [para] if para else [],
+                                  (item.line or node.line or 1) - 1))
+            elif isinstance(node, nodes.paragraph):
+                lines = node.astext().split("\n")
+                matches = [_DASH_ITEM.match(l) for l in lines]
+                if len(lines) >= 2 and all(matches):
+                    for m in matches:
+                        points = re.split(r"\s+[-\u2013]\s+", m.group("rest"))
+                        items.append((m.group("title").strip(), [nodes.raw("", render_text(
+                            [f"- {p}" for p in points]), format="html")], (node.line or 1) - 1))
+        return items
+
+    def node(self, section: nodes.section) -> layout.Node:
+        """Return the outline node of a section and its subsections."""
+        own = [c for c in _body(section) if not isinstance(c, nodes.section)]
+        key = self.sections.index(section)
+        items = self.items(section)
+        ends = [line for _, _, line in items[1:]] + [self.end(section)]
+        first = len(self.item_parts)
+        self.item_parts += [(title, body, start, end) for (title, body, start), end in zip(items, ends)]
+        return layout.Node(
+            key=key, title=_title(section), level=self.level(section), lead=tuple(_lead_lines(own)),
+            own_words=count_words(" ".join(n.astext() for n in own)), has_meta=_has_metadata(section),
+            items=tuple(layout.Item(title, line=line, key=first + i) for i, (title, _, line) in enumerate(items)),
+            children=tuple(self.node(c) for c in _subsections(section)))
+
+    def level(self, section: nodes.section) -> int:
+        """Return a section's depth: 1 for a top section."""
+        depth, parent = 1, section.parent
+        while parent is not None and not isinstance(parent, nodes.document):
+            depth += isinstance(parent, nodes.section)
+            parent = parent.parent
+        return depth
+
+    def outline(self, path: str) -> layout.Outline:
+        """Return the document reduced to what layout inference weighs."""
+        self.item_parts: list[tuple[str, list[nodes.Node], int, int]] = []
+        pre = [c for c in self.tree.children if not isinstance(c, nodes.section)]
+        paragraphs = [n for n in pre if isinstance(n, (nodes.paragraph, nodes.line_block))]
+        last = _lead_lines(paragraphs[-1:]) if paragraphs else []
+        return layout.Outline(path=path, nodes=tuple(self.node(c) for c in _subsections(self.tree)),
+                              preamble=tuple(last), preamble_words=count_words(" ".join(n.astext() for n in pre)))
+
+    def planned(self, plan: layout.TalkPlan) -> ParsedTalk:
+        """Return the talk a plan names: a section (and the sections after it), the document, or a list item."""
+        if plan.item is not None:
+            title, body, start, end = self.item_parts[plan.item.key]
+            return self.talk(title, body, start, end, plan)
+        if plan.whole:
+            return self.talk(plan.title, list(self.tree.children), 0, len(self.lines), plan)
+        section = self.sections[plan.node]
+        skip = {id(self.sections[k]) for k in plan.skip}
+        body = [c for c in _body(section) if id(c) not in skip]
+        end = self.end(section)
+        for key in plan.more:
+            body.append(self.sections[key])
+            end = self.end(self.sections[key])
+        return self.talk(plan.title, body, self.start(section), end, plan)
 
 
 def _has_metadata(section: nodes.section) -> bool:
@@ -248,30 +308,36 @@ def _has_metadata(section: nodes.section) -> bool:
     return bool(meta.speakers_text or meta.links or meta.video_seconds)
 
 
-def parse_rst(text: str, filename: str) -> ParsedDocument:
-    """Parse reStructuredText notes into a document title and its talks."""
-    doc = _Document(text, filename)
-    top = _subsections(doc.tree)
-    stem = Path(filename).stem
-    if len(top) == 1:
-        root = top[0]
-        title = _title(root)
-        # One file per talk: the top section is the talk when it has talk metadata or no subsections.
-        candidates = [root] if _has_metadata(root) or not _subsections(root) else _subsections(root)
-    elif top:
-        first = top[0]
-        title = _title(first) if is_non_talk(_title(first)) or _is_index(first) else stem
-        candidates = top
-    else:
-        title, candidates = stem, []
-    talks: list[ParsedTalk] = []
-    for section in candidates:
-        heading = _title(section)
-        if is_non_talk(heading) or _is_index(section):
+def _lead_lines(blocks: list[nodes.Node]) -> list[str]:
+    """Return the first lines of a section's own text: short paragraphs whole, others line by line."""
+    lines: list[str] = []
+    for block in blocks:
+        if not isinstance(block, (nodes.paragraph, nodes.line_block)):
             continue
-        if is_lightning_section(heading):
-            talks.extend(doc.lightning_talks(section))
+        text = block.astext()
+        if isinstance(block, nodes.line_block):
+            lines.extend(line.astext() for line in block.findall(nodes.line))
+        elif len(text) <= 160:
+            lines.append(" ".join(text.split()))
         else:
-            talks.append(doc.section_talk(section))
-    return ParsedDocument(title=title, format="rst", talks=number_talks(talks),
-                          warnings=tuple(doc.parser.messages))
+            lines.extend(text.split("\n"))
+        if len(lines) >= 3:
+            break
+    return lines[:3]
+
+
+def parse_rst(text: str, filename: str, hints: layout.Hints = layout.Hints()) -> ParsedDocument:
+    """Parse reStructuredText notes into a document title and its talks, as layout inference plans them."""
+    doc = _Document(text, filename)
+    outline = doc.outline(filename)
+    # A top section that is only a toctree index holds no talk (Sphinx notes' index.rst).
+    if outline.nodes and all(_is_index(doc.sections[n.key]) or is_non_talk(n.title) for n in outline.nodes):
+        return ParsedDocument(title=outline.nodes[0].title, format="rst", layout="index",
+                              evidence=("a table of contents (toctree) and no notes",),
+                              warnings=tuple(doc.parser.messages))
+    plan = layout.plan_document(outline, hints)
+    talks = [doc.planned(t) for t in plan.talks
+             if t.node is None or not _is_index(doc.sections[t.node])]
+    doc_day = plan.day or (day_hint(plan.title) if plan.layout != "talk-per-file" else None) or ""
+    return ParsedDocument(title=plan.title, format="rst", talks=number_talks(talks), layout=plan.layout,
+                          evidence=plan.evidence, day_hint=doc_day, warnings=tuple(doc.parser.messages))

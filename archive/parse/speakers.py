@@ -162,6 +162,36 @@ def _is_speaker_suffix(text: str, needs_org: bool) -> bool:
     return bool(names) and all(looks_like_name(n, 2, 5) for n in names)
 
 
+_QUOTED = re.compile(r'^["\u201c\u201d](?P<title>[^"\u201c\u201d]+)["\u201c\u201d]\s*[,:\-\u2013\u2014]?\s*(?:by\s+(?P<who>.+))?$',
+                     re.IGNORECASE)
+_FIRST_ITEM = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
+
+
+def split_title(heading: str) -> tuple[str, str | None]:
+    """Return (title, speakers text) of a heading: '"Title" by A, Org', 'Title by A and B', or just a title.
+
+    A quoted title takes whatever follows "by" as its speakers; an unquoted one needs a full name
+    right after its last fitting " by " (what follows the name may be roles and companies).
+    """
+    heading = " ".join(heading.split())
+    quoted = _QUOTED.match(heading)
+    if quoted:
+        who = quoted.group("who")
+        return quoted.group("title").strip(), who if who and split_speakers(who) else None
+    title, who = strip_by_suffix(heading)
+    if who:
+        return title, who
+    lowered = heading.lower()
+    end = len(lowered)
+    while (index := lowered.rfind(" by ", 0, end)) > 0:
+        head, tail = heading[:index].strip(" ,:;"), heading[index + 4:].strip()
+        first = _FIRST_ITEM.split(_clean(tail), maxsplit=1)[0].strip(" .")
+        if head and looks_like_name(first, 2, 5) and split_speakers(tail):
+            return head, tail
+        end = index
+    return heading, None
+
+
 def strip_by_suffix(title: str) -> tuple[str, str | None]:
     """Return (title, speakers text) of "Title by A and B from Org"; speakers None if there are none.
 

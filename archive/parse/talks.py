@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import nh3
 
 from archive.domain import Link, ParsedTalk, Speaker, fold, slugify
-from archive.parse.speakers import looks_like_name, split_speakers, strip_by_suffix
+from archive.parse.speakers import looks_like_name, split_speakers, split_title
 from archive.parse.timecodes import link_timecodes, parse_duration
 
 # Section titles that hold no talk (compared folded); a section holding a toctree is skipped too.
@@ -35,7 +35,15 @@ _META_LINE = re.compile(
 _LINK_KINDS = {"presentation page": "page", "slides": "slides", "video": "video", "tutorial": "other"}
 _URL = re.compile(r"https?://[^\s<>\"'\]]+")
 _OTHERS = re.compile(r"\b(?:others|et al)\b", re.IGNORECASE)
+_HANDLE = re.compile(r"@\w[\w.-]*")
 _WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
+# "Title (Very useful)", "Title (Panel)", "Title (Microsoft Keynote)": the note-taker's aside.
+_ASIDE = re.compile(r"^(?P<title>.*\S)\s*\((?P<aside>[^()]{1,40})\)$")
+# "Keynote - Fostering Community", "Keynote: Paul Graham, YCombinator".
+_KIND_PREFIX = re.compile(r"^(?P<kind>keynote|panel|tutorial|lightning talk)\s*(?:[:\-\u2013\u2014|]\s*)(?P<rest>\S.*)$",
+                          re.IGNORECASE)
+_KINDS = {"keynote": "keynote", "keynotes": "keynote", "panel": "panel", "tutorial": "tutorial",
+          "workshop": "tutorial", "lightning": "lightning"}
 
 _ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
@@ -133,6 +141,35 @@ def intro_speakers(lines: Iterable[str]) -> tuple[Speaker, ...]:
     return ()
 
 
+def clean_title(title: str) -> tuple[str, str | None, str | None]:
+    """Return (title, kind, speakers text) of a heading without its aside or its kind prefix.
+
+    "Accelerating AI (Microsoft Keynote)" -> ("Accelerating AI", "keynote", None);
+    "Keynote - Fostering Community" -> ("Fostering Community", "keynote", None);
+    "Keynote: Paul Graham, YCombinator" -> ("Keynote", "keynote", "Paul Graham, YCombinator").
+    """
+    kind = speakers = None
+    aside = _ASIDE.match(title)
+    if aside:
+        words = aside.group("aside").split()
+        kind = next((_KINDS[w] for w in fold(aside.group("aside")).split() if w in _KINDS), None)
+        # "(Very useful)", "(interesting)" read as comments; "(ZeroRPC)", "(Ginkgo)" name things.
+        comment = len(words) <= 3 and any(w[:1].islower() for w in words[1:] or words)
+        if kind or comment:
+            title = aside.group("title").rstrip(" -:")
+    prefix = _KIND_PREFIX.match(title)
+    if prefix:
+        kind = _KINDS[fold(prefix.group("kind")).split()[0]]
+        rest = prefix.group("rest").strip()
+        people = split_speakers(rest)
+        first = re.split(r"\s*,\s*", rest)[0]
+        if people and looks_like_name(first, 2, 4):
+            title, speakers = prefix.group("kind").title(), rest
+        else:
+            title = rest
+    return title, kind, speakers
+
+
 def talk_kind(title: str, lightning: bool = False) -> str:
     """Return the kind of a talk from its title: lightning, keynote, tutorial or talk.
 
@@ -147,6 +184,8 @@ def talk_kind(title: str, lightning: bool = False) -> str:
         return "keynote"
     if "tutorial" in words:
         return "tutorial"
+    if "panel" in words:
+        return "panel"
     return "talk"
 
 
@@ -169,13 +208,25 @@ def safe_html(fragment: str, video_url: str | None) -> str:
 
 
 def build_talk(raw_title: str, *, body_html: str, body_text: str, source: str, meta: Meta,
-               lightning: bool = False, intro: Iterable[str] = ()) -> ParsedTalk:
-    """Return the talk for a raw heading, its rendered body and the metadata found in it."""
+               lightning: bool = False, intro: Iterable[str] = (), speakers_text: str | None = None,
+               kind: str | None = None, day_hint: str | None = None) -> ParsedTalk:
+    """Return the talk for a raw heading, its rendered body and the metadata found in it.
+
+    speakers_text, kind and day_hint are what layout inference learnt around the heading (a
+    speaker heading or line, a lightning list, a day heading); the talk's own lines win.
+    """
     raw_title = " ".join(raw_title.split())
-    title, by_title = strip_by_suffix(raw_title)
+    title, by_title = split_title(raw_title)
+    title, title_kind, prefix_speakers = clean_title(title or raw_title)
     title = title or raw_title
-    kind = talk_kind(title, lightning)
-    speakers = resolve_speakers(meta.speakers_text, by_title)
+    kind = "lightning" if lightning else (kind or title_kind or talk_kind(title))
+    if kind == "talk" and talk_kind(title) != "talk":
+        kind = talk_kind(title)
+    by_title = by_title or prefix_speakers
+    # The talk's own "Presenter:" line, then its title, then what layout found around it.
+    speakers = resolve_speakers(meta.speakers_text or (None if by_title else speakers_text), by_title)
+    if not speakers and speakers_text and _HANDLE.fullmatch(speakers_text.strip()):
+        speakers = (Speaker(speakers_text.strip()),)
     if not speakers and kind == "keynote" and looks_like_name(title):
         speakers = (Speaker(title),)
     if not speakers:
@@ -190,6 +241,7 @@ def build_talk(raw_title: str, *, body_html: str, body_text: str, source: str, m
         notes_source=source,
         notes_html=safe_html(body_html, video),
         word_count=count_words(body_text),
+        day_hint=day_hint or "",
     )
 
 

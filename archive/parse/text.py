@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.domain import ParsedDocument, fold
+from archive.parse import layout
 from archive.parse.talks import build_talk, is_non_talk, number_talks, read_metadata, source_slice
 
 TOC_LINE = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\t(?P<title>[^\t]+?)\t+(?P<page>\d+)\s*$")
@@ -121,14 +122,62 @@ def _find_title(lines: Sequence[str], title: str, start: int) -> int | None:
     return None
 
 
-def parse_text(text: str, filename: str) -> ParsedDocument:
-    """Parse a plain-text export with a numbered table of contents into its talks."""
+_META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
+_DASH_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
+
+
+def _text_items(lines: Sequence[str]) -> list[layout.Item]:
+    """Return the lightning-talk candidates of plain text: "Title - point - point" lines or top bullets."""
+    items: list[layout.Item] = []
+    for index, line in enumerate(lines):
+        dash = _DASH_ITEM.match(line)
+        bullet = _BULLET.match(line) if not line[:1].isspace() else None
+        if dash:
+            items.append(layout.Item(dash.group("title").strip(),
+                                     tuple(re.split(r"\s+[-\u2013]\s+", dash.group("rest"))), index))
+        elif bullet:
+            items.append(layout.Item(bullet.group("text").strip(), (), index))
+        elif line.strip() and items and line[:1].isspace():
+            last = items[-1]
+            items[-1] = layout.Item(last.title, last.body + (line.strip(),), last.line)
+    return items
+
+
+def parse_plain(text: str, filename: str, hints: layout.Hints = layout.Hints()) -> ParsedDocument:
+    """Parse plain-text notes with no headings: one talk titled by a "title:" line or the file name,
+    or a list of lightning talks."""
+    lines = text.splitlines()
+    meta = {}
+    for line in lines[:5]:
+        match = _META.match(line)
+        if match:
+            meta.setdefault(fold(match.group("key")).rstrip("s"), match.group("value").strip())
+    body = [l for l in lines if not _META.match(l)] if meta else lines
+    firsts = tuple(l.strip() for l in body if l.strip())[:3]
+    outline = layout.Outline(path=filename, preamble=firsts, preamble_items=tuple(_text_items(body)),
+                             meta_title=meta.get("title"), meta_speakers=meta.get("speaker") or meta.get("presenter"))
+    plan = layout.plan_document(outline, hints)
+    talks = []
+    for talk in plan.talks:
+        part = [f"- {p}" for p in talk.item.body] if talk.item else body
+        talks.append(build_talk(
+            talk.title, body_html=render_text(part), body_text="\n".join(part),
+            source=source_slice([talk.item.title, *talk.item.body] if talk.item else lines, 0, len(lines)),
+            meta=read_metadata((l, ()) for l in part), lightning=talk.kind == "lightning",
+            speakers_text=talk.speakers, kind=talk.kind, day_hint=talk.day))
+    return ParsedDocument(title=plan.title, format="text", talks=number_talks(talks), layout=plan.layout,
+                          evidence=plan.evidence, day_hint=plan.day or "")
+
+
+def parse_text(text: str, filename: str, hints: layout.Hints = layout.Hints()) -> ParsedDocument:
+    """Parse a plain-text export with a numbered table of contents into its talks; other plain text
+    is one talk or a lightning list (see parse_plain)."""
     lines = text.splitlines()
     toc = [(i, TOC_LINE.match(line)) for i, line in enumerate(lines)]
     toc = [(i, m) for i, m in toc if m]
     title = next((l.strip() for l in lines if l.strip() and not TOC_LINE.match(l)), Path(filename).stem)
     if len(toc) < MIN_TOC_LINES:
-        return ParsedDocument(title=title, format="text", warnings=("no numbered table of contents found",))
+        return parse_plain(text, filename, hints)
     entries = [(m.group("number"), " ".join(m.group("title").split()))
                for _, m in toc if "." not in m.group("number")]  # top-level entries only
     cursor = toc[-1][0] + 1
@@ -160,4 +209,5 @@ def parse_text(text: str, filename: str) -> ParsedDocument:
             meta=read_metadata((l, ()) for l in plain),
             intro=[b[0] for k, b in _blocks(body)[:3] if k == "text" and len(b) == 1],
         ))
-    return ParsedDocument(title=title, format="text", talks=number_talks(talks), warnings=tuple(warnings))
+    return ParsedDocument(title=title, format="text", talks=number_talks(talks), warnings=tuple(warnings),
+                          layout="talks-by-heading", evidence=(f"a numbered table of contents of {len(entries)} talks",))

@@ -66,13 +66,13 @@ def test_document_title_and_talks():
     assert document.format == "markdown"
     assert document.title == "PyData Notes 2015"
     assert [(t.title, t.kind) for t in document.talks] == [
-        ("Keynote: The Future of Data", "keynote"),
+        ("The Future of Data", "keynote"),  # "Keynote:" is the kind, not the title
         ("Pandas Tricks", "talk"),
         ("One", "lightning"),
         ("Two", "lightning"),
     ]
     assert [t.ordinal for t in document.talks] == [1, 2, 3, 4]
-    assert [t.anchor for t in document.talks] == ["keynote-the-future-of-data", "pandas-tricks", "one", "two"]
+    assert [t.anchor for t in document.talks] == ["the-future-of-data", "pandas-tricks", "one", "two"]
 
 
 def test_metadata_and_notes():
@@ -107,9 +107,16 @@ def test_several_top_headings_are_talks():
     assert [t.title for t in document.talks] == ["First talk", "Second talk"]
 
 
-def test_no_headings_no_talks():
-    document = parse("just some text\n", "plain.md")
+def test_no_headings_one_talk_titled_by_its_file_name():
+    document = parse("just some text\n", "magic-attribute_access.md")
+    assert [t.title for t in document.talks] == ["Magic attribute access"]
+    assert document.talks[0].notes_html == "<p>just some text</p>"
+
+
+def test_no_headings_and_a_file_name_that_names_no_talk_give_none_and_say_why():
+    document = parse("just some text\n", "notes.md")
     assert document.talks == ()
+    assert "names no talk" in document.evidence[-1]
 
 
 def test_markdown_is_detected_from_content():

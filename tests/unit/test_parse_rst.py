@@ -71,8 +71,12 @@ def test_europython_keynotes_titled_by_a_name(europython):
     assert guido.notes_source.startswith("Guido van Rossum\n================")
     assert "Questions and Answers" in guido.notes_source  # the subsection belongs to the talk
     assert "Alex Martelli" not in guido.notes_source
-    martelli = by_title(europython, "Alex Martelli")
-    assert martelli.kind == "keynote"
+    # A section headed by its speaker whose first subsection is the talk's title.
+    martelli = by_title(europython, "Permission or Forgiveness")
+    assert martelli.kind == "keynote" and martelli.speakers == (Speaker("Alex Martelli"),)
+    assert martelli.notes_source.startswith("Alex Martelli\n=============")
+    febo = by_title(europython, "Let your brain talk to computers")
+    assert febo.speakers == (Speaker("Febo Cincotti"),)
     # "Slides_" names a target the notes never define: it shows as plain text, not an error.
     assert "<p>Slides (" in martelli.notes_html
     for title in ("Kivy", "Logging Module", "Discovering Descriptors", "Advanced Flask Patterns"):
