@@ -5,15 +5,16 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from archive.domain import ParsedDocument, Talk
+from archive.parse.layout import Hints
 from archive.service import ArchiveService, DocumentOutcome, ImportSummary, TalkStore
-from archive.sources import Source, SourceConfigError, list_documents, load_sources, read_document
+from archive.sources import Source, SourceConfigError, counted_hints, list_documents, load_sources, read_document
 
 
-def parse_bytes(data: bytes, filename: str) -> ParsedDocument:
+def parse_bytes(data: bytes, filename: str, hints: Hints = Hints()) -> ParsedDocument:
     """Decode and parse one notes document (raises DocumentError naming the problem)."""
     from archive.parse import decode_document, parse_document
 
-    return parse_document(decode_document(data, filename), filename)
+    return parse_document(decode_document(data, filename), filename, hints)
 
 
 def tag(talk: Talk) -> tuple[str, ...]:
@@ -25,7 +26,7 @@ def tag(talk: Talk) -> tuple[str, ...]:
 
 def make_service(store: TalkStore) -> ArchiveService:
     """Return the archive service over a store, with the real parser and tagger."""
-    return ArchiveService(store, parse_bytes, tag)
+    return ArchiveService(store, parse_bytes, tag, counted_hints)
 
 
 def select_sources(all_sources: list[Source], names: Iterable[str] = ()) -> list[Source]:

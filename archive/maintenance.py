@@ -14,8 +14,8 @@ from typing import Iterable
 
 from archive.audit import INDEX_KEY_COLUMNS, audit, expected_rows
 from archive.denorm import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
-from archive.service import PARSER_VERSION
-from archive.sources import DocumentInput, Source, list_documents, read_document
+from archive.service import document_hash
+from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
 @dataclass
@@ -36,10 +36,11 @@ def plan_source(store, source: Source) -> ReimportPlan:
     plan = ReimportPlan(source.name)
     known = store.documents_of(source.name)
     present = list_documents(source)
+    hints = source_hints(source, len(present))
     for rel in present:
         doc: DocumentInput = read_document(source, rel)
         row = known.get(rel)
-        if row and row.get("content_hash") == doc.content_hash(PARSER_VERSION):
+        if row and row.get("content_hash") == document_hash(source, doc, hints):
             plan.unchanged += 1
             plan.still_failing += bool(row.get("last_error"))
             continue

@@ -27,12 +27,17 @@ from typing import Callable, Iterable, Protocol
 
 from archive.catalogue import event_id, is_event_file, parse_event, parse_video
 from archive.denorm import EMPTY_KEYS, IndexKeys, index_day, index_keys
-from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, talk_id
+from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, ParsedTalk, Talk, fold, talk_id
 from archive.linking import link_talks, merge_conference, merge_talks
-from archive.sources import DocumentInput, Source
+from archive.parse.days import resolve_day
+from archive.parse.layout import Hints
+from archive.sources import DocumentInput, Source, source_hints
 
 # Bump when parsing, tagging or linking changes output, so that every document is re-imported once.
-PARSER_VERSION = "notes-2"
+PARSER_VERSION = "notes-3"
+# Titles that name a kind of talk rather than a talk: their ids also carry a speaker or the file name.
+_WEAK_TITLES = frozenset({"keynote", "keynote talk", "lightning talk", "lightning talks", "panel", "tutorial", "talk",
+                          "workshop", "opening keynote", "closing keynote"})
 
 # A talk and its index rows go in one LOGGED batch; Cassandra's default batch_size_fail_threshold
 # is 640 KiB, so one talk's notes (source + HTML) must stay well under it.
@@ -141,29 +146,46 @@ class ImportSummary:
                 f"{self.removed} removed, {self.failed} failed; talks: {self.talks_written} written, "
                 f"{self.talks_deleted} deleted; {self.seconds:.1f}s")
 
-Parser = Callable[[bytes, str], ParsedDocument]
+Parser = Callable[[bytes, str, Hints], ParsedDocument]
 Tagger = Callable[[Talk], tuple[str, ...]]
 
 
 def build_talks(parsed: ParsedDocument, conference: Conference, document_id: str, notes_format: str,
                 tagger: Tagger) -> list[Talk]:
     """Turn a parsed document into archive talks: ids, conference, dates and tags (pure)."""
-    doc_day = document_day(parsed.title, conference)
+    doc_day = resolve_day(parsed.day_hint, conference.start, conference.end) or document_day(parsed.title, conference)
     talks, used = [], set()
     for parsed_talk in parsed.talks:
-        tid = talk_id(conference.id, parsed_talk.title)
+        tid = _talk_id(conference.id, parsed_talk, document_id)
         if tid in used:  # two talks of one document with one title: keep both, stably
             tid = f"{tid}-{parsed_talk.ordinal}"
         used.add(tid)
+        day = resolve_day(parsed_talk.day_hint, conference.start, conference.end)
         talk = Talk(
             id=tid, conference_id=conference.id, title=parsed_talk.title, speakers=parsed_talk.speakers,
-            kind=parsed_talk.kind, ordinal=parsed_talk.ordinal, date=parsed_talk.date or doc_day,
+            kind=parsed_talk.kind, ordinal=parsed_talk.ordinal, date=parsed_talk.date or day or doc_day,
             links=parsed_talk.links, video_seconds=parsed_talk.video_seconds, notes_source=parsed_talk.notes_source,
             notes_format=notes_format, notes_html=parsed_talk.notes_html, word_count=parsed_talk.word_count,
             document_id=document_id, anchor=parsed_talk.anchor, tags=parsed_talk.keywords,
         )
         talks.append(replace(talk, tags=tagger(talk)))
     return talks
+
+
+def _talk_id(conference_id: str, talk: ParsedTalk, document_id: str) -> str:
+    """Return a notes talk's id; a title such as "Keynote" also takes its speaker or its file name,
+    so that two files' keynotes stay two talks."""
+    if fold(talk.title) not in _WEAK_TITLES:
+        return talk_id(conference_id, talk.title)
+    who = talk.speakers[0].name if talk.speakers else document_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return talk_id(conference_id, f"{talk.title} {who}")
+
+
+def document_hash(source: Source, doc: DocumentInput, hints: Hints) -> str:
+    """Return the hash a document is recorded with: its bytes, the parser version and what of the
+    source's hints changes its parse (a new layout setting re-imports the source)."""
+    salt = PARSER_VERSION if source.kind == "catalogue" else f"{PARSER_VERSION}/{hints.salt()}"
+    return doc.content_hash(salt)
 
 
 def check_sizes(talks: Iterable[Talk]) -> None:
@@ -209,10 +231,19 @@ def conference_of_document(source: Source, path: str) -> str:
 class ArchiveService:
     """Imports sources into a store; parse and tag are injected so the core stays pure."""
 
-    def __init__(self, store: TalkStore, parse: Parser, tag: Tagger):
+    def __init__(self, store: TalkStore, parse: Parser, tag: Tagger,
+                 hints: Callable[[Source], Hints] | None = None):
         self.store = store
         self.parse = parse
         self.tag = tag
+        self._hints_of = hints or source_hints
+        self._hints: dict[str, Hints] = {}
+
+    def hints(self, source: Source) -> Hints:
+        """Return what the source tells layout inference, worked out once per service."""
+        if source.name not in self._hints:
+            self._hints[source.name] = self._hints_of(source)
+        return self._hints[source.name]
 
     # -- step 1: documents -> source facts --------------------------------------------------------
     def extract(self, source: Source, doc: DocumentInput) -> Extracted:
@@ -232,7 +263,7 @@ class ArchiveService:
             tagged = replace(talk, tags=self.tag(talk))
             return Extracted(event, "catalogue", (tagged,), title=talk.title, format="catalogue")
         conference = source.conference
-        parsed = self.parse(doc.data, doc.path)
+        parsed = self.parse(doc.data, doc.path, self.hints(source))
         talks = build_talks(parsed, conference, document_id, parsed.format, self.tag)
         check_sizes(talks)
         return Extracted(conference.id, "notes", tuple(talks), title=parsed.title, format=parsed.format)
@@ -246,7 +277,7 @@ class ArchiveService:
         """
         if known is None and lookup:
             known = self.store.get_document(source.name, doc.path)
-        new_hash = doc.content_hash(PARSER_VERSION)
+        new_hash = document_hash(source, doc, self.hints(source))
         if known and known.get("content_hash") == new_hash:
             if known.get("last_error"):  # still broken: report it again, write nothing
                 return DocumentOutcome(doc.path, "failed", error=f"unchanged since it failed: {known['last_error']}")

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from archive.domain import Conference, DocumentError, slugify
 from archive.parse import MAX_DOCUMENT_BYTES  # one limit: checked before reading and by the parser
+from archive.parse.layout import LAYOUTS, Hints
 
 SOURCE_KINDS = ("notes", "catalogue")
 NOTES_EXTENSIONS = (".rst", ".rest", ".txt", ".md", ".markdown")
@@ -36,6 +37,23 @@ class Source:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     conference: Conference | None = None
+    layout: str = "auto"                  # see archive.parse.layout.LAYOUTS
+    talk_heading_level: int | None = None  # with layout "talks-by-heading": the level of talk headings
+
+
+def source_hints(source: Source, documents: int | None = None) -> Hints:
+    """Return what a source tells layout inference: its override and how many documents it has."""
+    conference = source.conference
+    return Hints(layout=source.layout, talk_heading_level=source.talk_heading_level, documents=documents,
+                 conference_name=conference.name if conference else "", conference_id=conference.id if conference else "")
+
+
+def counted_hints(source: Source) -> Hints:
+    """Return a source's hints with its documents counted (a gone source counts as unknown)."""
+    try:
+        return source_hints(source, len(list_documents(source)))
+    except (SourceConfigError, OSError):
+        return source_hints(source)
 
 
 @dataclass(frozen=True)
@@ -85,11 +103,26 @@ def parse_sources(text: str, base: Path, origin: str = "sources file") -> list[S
             conference = _conference(entry["conference"], f"{where} ({name})")
         elif kind == "notes":
             raise SourceConfigError(f"{where} ({name}): a notes source needs a [source.conference] table")
+        layout, level = _layout(entry, f"{where} ({name})")
         sources.append(Source(
             name=name, kind=kind, path=path if path.is_absolute() else (base / path).resolve(),
             include=tuple(entry.get("include", ())), exclude=tuple(entry.get("exclude", ())), conference=conference,
+            layout=layout, talk_heading_level=level,
         ))
     return sources
+
+
+def _layout(entry: dict, where: str) -> tuple[str, int | None]:
+    """Return a source's layout override and talk heading level, checked."""
+    layout = entry.get("layout", "auto")
+    if layout not in LAYOUTS:
+        raise SourceConfigError(f"{where}: layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    level = entry.get("talk_heading_level")
+    if level is not None and (not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 6):
+        raise SourceConfigError(f"{where}: talk_heading_level must be a whole number from 1 to 6, not {level!r}")
+    if level is not None and layout not in ("auto", "talks-by-heading"):
+        raise SourceConfigError(f"{where}: talk_heading_level goes with layout \"talks-by-heading\", not {layout!r}")
+    return layout, level
 
 
 def _conference(table: dict, where: str) -> Conference:

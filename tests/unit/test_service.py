@@ -12,7 +12,7 @@ CONF = Conference("pycon-us-2012", "PyCon US 2012", date(2012, 3, 7), date(2012,
 SOURCE = Source("notes", "notes", path=None, conference=CONF)  # type: ignore[arg-type]
 
 
-def fake_parse(data: bytes, filename: str) -> ParsedDocument:
+def fake_parse(data: bytes, filename: str, hints=None) -> ParsedDocument:
     """Parse 'Title|Speaker|tag,tag' lines into talks; 'BROKEN' raises DocumentError."""
     text = data.decode()
     if "BROKEN" in text:
@@ -121,7 +121,7 @@ def test_document_day_needs_a_dated_conference_and_stays_inside_it():
 def test_a_talk_too_large_for_one_batch_fails_its_document_by_name():
     svc, store = service()
     huge = "Huge|Ann Smith|web"
-    svc.parse = lambda data, name: ParsedDocument("x", "text", (ParsedTalk("Huge", notes_source="x" * 500_000),))
+    svc.parse = lambda data, name, hints=None: ParsedDocument("x", "text", (ParsedTalk("Huge", notes_source="x" * 500_000),))
     summary = svc.sync_source(SOURCE, docs(a=huge))
     assert summary.failed == 1 and "'Huge'" in summary.errors[0][1] and "KiB" in summary.errors[0][1]
     assert store.talks == {}
