@@ -331,7 +331,8 @@ def parse_rst(text: str, filename: str, hints: layout.Hints = layout.Hints()) ->
     doc = _Document(text, filename)
     outline = doc.outline(filename)
     # A top section that is only a toctree index holds no talk (Sphinx notes' index.rst).
-    if outline.nodes and all(_is_index(doc.sections[n.key]) or is_non_talk(n.title) for n in outline.nodes):
+    indexes = [n for n in outline.nodes if _is_index(doc.sections[n.key])]
+    if indexes and all(n in indexes or is_non_talk(n.title) for n in outline.nodes):
         return ParsedDocument(title=outline.nodes[0].title, format="rst", layout="index",
                               evidence=("a table of contents (toctree) and no notes",),
                               warnings=tuple(doc.parser.messages))
