@@ -87,6 +87,20 @@ def _import(args, settings) -> int:
     return 1 if args.strict and summary.failed else 0
 
 
+def _inspect(args, settings) -> int:
+    from archive.importer import parse_bytes
+    from archive.inspect import inspect_document, pick_source, render_json, render_text
+    from archive.sources import load_sources
+
+    configured = load_sources(settings.sources) if settings.sources.exists() or args.source else []
+    reports = []
+    for path in args.paths:
+        source, docs = pick_source(path, configured, args.source)
+        reports += [inspect_document(source, rel, parse_bytes) for rel in docs]
+    print(render_json(reports) if args.json else render_text(reports))
+    return 1 if any(r.error for r in reports) else 0
+
+
 def _runs(args, settings) -> int:
     from archive import storage
     from archive.maintenance import recent_months
@@ -148,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true", help="exit 1 when any document failed")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(func=_import)
+    inspect = sub.add_parser("inspect", help="show what importing documents would give, and why (writes nothing)")
+    inspect.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="notes files or folders")
+    inspect.add_argument("--source", metavar="NAME", help="read them with this configured source's settings")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.set_defaults(func=_inspect)
+
     runs = sub.add_parser("runs", help="list the import history")
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--months", type=int, default=3, help="how many monthly buckets to read")

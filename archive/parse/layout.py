@@ -251,7 +251,8 @@ def _talk_evidence(node: Node) -> str | None:
         return f"{node.title!r} names a kind of talk"
     if node.children and speaker_heading(node.children[0]) and not node.own_words:
         return f"{node.title!r} has a speaker heading"
-    if looks_like_name(node.title) and node.children and not is_part_title(node.children[0].title):
+    if (looks_like_name(node.title) and node.children and not node.own_words
+            and not is_part_title(node.children[0].title)):
         return f"{node.title!r} is a speaker whose talk is its first section"
     return None
 
@@ -455,6 +456,8 @@ def _section_talks(node: Node, day: str | None) -> list[TalkPlan]:
     """Return the talks of one section of a collection."""
     if is_part_title(node.title) and not node.has_meta:
         return []
+    if not node.own_words and not node.children and names_collection(node.title, Hints()):
+        return []  # an empty "Notes 2012" heading titles the collection, it is no talk
     if is_day_heading(node.title):  # a day gives no talk; the sections inside it do
         hint = day_hint(node.title)
         return [t for child in node.children for t in _section_talks(child, hint)]
