@@ -1,10 +1,10 @@
-"""The hand-written iCalendar export: escaping, folding, CRLF and all-day events."""
+"""The iCalendar export (the icalendar package): escaping, folding, CRLF, all-day events, no injection."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from archive.domain import Conference, Speaker, Talk
-from archive.ical import conference_calendar, escape_text, fold_line
+from archive.ical import conference_calendar
 
 CONF = Conference("pycon-us-2012", "PyCon US 2012", date(2012, 3, 7), date(2012, 3, 15),
                   "Santa Clara, California; USA", "America/Los_Angeles")
@@ -24,20 +24,32 @@ def unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")
 
 
-def test_escape_text():
-    assert escape_text("a,b;c\\d\ne\r\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
+def test_text_values_are_escaped():
+    text = calendar([talk("a,b;c\\d\ne\r\nf", date(2012, 3, 9), 1)])
+    assert "SUMMARY:a\\,b\\;c\\\\d\\ne\\nf" in unfold(text)
 
 
-def test_fold_line_at_75_octets_without_splitting_characters():
-    line = "DESCRIPTION:" + "é" * 100 + "x" * 50
-    folded = fold_line(line)
-    pieces = folded.split("\r\n")
+def test_lines_fold_at_75_octets_without_splitting_characters():
+    title = "é" * 100 + "x" * 50
+    text = calendar([talk(title, date(2012, 3, 9), 1)])
+    pieces = text.split("\r\n")
     assert all(len(p.encode("utf-8")) <= 75 for p in pieces)
-    assert all(p.startswith(" ") for p in pieces[1:])
-    assert "".join(p[1:] if i else p for i, p in enumerate(pieces)) == line
-    assert fold_line("SHORT:x") == "SHORT:x"
-    exact = "X:" + "a" * 73
-    assert fold_line(exact) == exact and fold_line(exact + "b") == exact + "\r\n b"
+    summary = next(i for i, p in enumerate(pieces) if p.startswith("SUMMARY:"))
+    assert pieces[summary + 1].startswith(" ") and "SUMMARY:" + title in unfold(text)
+
+
+def test_line_breaks_and_controls_in_names_cannot_start_a_line():
+    hostile = Conference("evil\r\nX-INJECTED:yes", "Conf\r\nX-INJECTED:yes\r\nBEGIN:VEVENT\rUID:x\x00\x1b",
+                         location="Here\nEND:VEVENT", timezone="UTC\r\nX-INJECTED:yes")
+    bad = Talk(id=f"{hostile.id}--1\r\nBEGIN:VEVENT", conference_id=hostile.id, date=date(2012, 3, 9),
+               title="Talk\r\nX-INJECTED:yes", speakers=(Speaker("A\nB"),), tags=("t\r\nX-INJECTED:yes",))
+    text = conference_calendar(hostile, [bad], lambda t: "https://archive.example/talks/x\r\nX-INJECTED:yes",
+                               now=NOW, domain="archive.example")
+    lines = unfold(text)
+    assert not any(line.startswith(("X-INJECTED", "UID:x")) for line in lines)
+    assert lines.count("BEGIN:VEVENT") == 1 and "\x00" not in text and "\x1b" not in text
+    assert "\n" not in text.replace("\r\n", "") and "\r" not in text.replace("\r\n", "")
+    assert "X-WR-CALNAME:Conf\\nX-INJECTED:yes\\nBEGIN:VEVENT\\nUID:x" in lines
 
 
 def test_calendar_has_crlf_lines_and_an_all_day_event_per_dated_talk():
@@ -66,7 +78,7 @@ def test_long_titles_are_folded_and_unfold_to_the_original():
     title = "A very long talk title about testing, mocking and boundaries — with ünïcode — " * 3
     text = calendar([talk(title, date(2012, 3, 9), 1)])
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
-    assert "SUMMARY:" + escape_text(title) in unfold(text)
+    assert "SUMMARY:" + title.replace(",", "\\,") in unfold(text)
 
 
 def test_calendar_without_dated_talks_is_still_valid():
