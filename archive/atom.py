@@ -1,6 +1,7 @@
 """Atom (RFC 4287) feeds of talks, built with xml.etree: pure, values in, bytes out."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Sequence
@@ -8,6 +9,14 @@ from xml.etree import ElementTree as ET
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Characters XML 1.0 forbids (most C0 controls, surrogates, U+FFFE/U+FFFF): a feed holding one
+# does not parse at all, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """Return value without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", value)
 
 
 @dataclass(frozen=True)
@@ -35,9 +44,9 @@ def _rfc3339(value: datetime) -> str:
 
 
 def _sub(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, name, attrs)
+    el = ET.SubElement(parent, name, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 

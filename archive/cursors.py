@@ -14,12 +14,38 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
+import secrets
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Sequence
 
 from archive.domain import BadCursor
 
 MAX_CURSOR_LENGTH = 2048  # keys are a few short values; anything longer is not ours
+MIN_SECRET_LENGTH = 32
+
+
+def installation_secret(path: Path) -> str:
+    """Return the key kept in path, creating it (random, mode 0600) the first time; safe to race."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(temp, path)  # fails if another process made it first: then use theirs
+            except FileExistsError:
+                pass
+        finally:
+            temp.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{path} holds a key shorter than {MIN_SECRET_LENGTH} characters; delete it to make a new one")
+    return key
 
 
 def _b64(data: bytes) -> str:

@@ -12,8 +12,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -174,34 +176,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(web_settings, seeded, tmp_path_factory):
-    """Serve the app with gunicorn (two workers, as in the Procfile) on a free port; yield its base URL."""
+def broken_app(environ, start_response):
+    """A WSGI app that fails before answering, so that gunicorn writes the 500 itself."""
+    raise RuntimeError("broken on purpose")
+
+
+def server_env(web_settings, **extra: str) -> dict[str, str]:
+    """Return the environment of a gunicorn serving the test keyspace."""
+    return dict(os.environ, NOTES_KEYSPACE=web_settings.keyspace, NOTES_SECRET_KEY=SECRET,
+                NOTES_ADMIN_TOKEN=ADMIN_TOKEN, NOTES_READ_CONSISTENCY="ONE", NOTES_WRITE_CONSISTENCY="ONE",
+                NOTES_CASSANDRA_HOSTS=",".join(web_settings.cassandra_hosts),
+                NOTES_CASSANDRA_PORT=str(web_settings.cassandra_port), **extra)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path, app: str = "wsgi:app", probe: str = "/"):
+    """Run gunicorn with the project's config (web/gunicorn_conf.py) on a free port; yield its base URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = dict(os.environ, NOTES_KEYSPACE=web_settings.keyspace, NOTES_SECRET_KEY=SECRET,
-               NOTES_ADMIN_TOKEN=ADMIN_TOKEN, NOTES_READ_CONSISTENCY="ONE", NOTES_WRITE_CONSISTENCY="ONE",
-               NOTES_CASSANDRA_HOSTS=",".join(web_settings.cassandra_hosts),
-               NOTES_CASSANDRA_PORT=str(web_settings.cassandra_port))
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "web/gunicorn_conf.py",
+                                 "--bind", f"127.0.0.1:{port}", app], cwd=ROOT, env=dict(env, NOTES_BASE_URL=base),
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/", timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer on {base} within 60 s:\n{log.read_text()}")
-            time.sleep(0.3)
+        _wait_until_served(proc, base + probe, log)
         yield base
     finally:
         proc.terminate()
@@ -210,3 +208,28 @@ def live_server(web_settings, seeded, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _wait_until_served(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=10):
+                return
+        except urllib.error.HTTPError:  # an answer, even an error, means it serves
+            return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"gunicorn did not answer on {url} within 60 s:\n{log.read_text()}")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def live_server(web_settings, seeded, tmp_path_factory):
+    """Serve the app with gunicorn as the Procfile does (web/gunicorn_conf.py) on a free port; yield its URL."""
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn(server_env(web_settings), log) as base:
+        yield base

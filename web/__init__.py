@@ -12,6 +12,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from archive.config import Settings, load_settings
+from web.security import SECURITY_HEADERS, FailureLimiter, trusted_hosts
 
 DEFAULTS = {
     "PAGE_SIZE": 20,              # talks per tag or speaker page
@@ -21,15 +22,8 @@ DEFAULTS = {
     "IMPORT_HISTORY_MONTHS": 3,
     "IMPORT_HISTORY_LIMIT": 50,
     "JSON_SORT_KEYS": False,
-}
-
-SECURITY_HEADERS = {
-    # No script at all: every page works without JavaScript, so none is allowed to run.
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none';"
-                               " frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
+    "ADMIN_MAX_FAILURES": 5,      # wrong admin tokens a client address may send per window
+    "ADMIN_FAILURE_WINDOW": 600,  # seconds
 }
 
 
@@ -57,8 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if app.config["NOTES_SETTINGS"].secret_key == Settings().secret_key and not app.testing:
-        # Anyone knowing the development key can forge cursors (harmless reads, but still).
-        app.logger.warning("NOTES_SECRET_KEY is not set: cursors are signed with the development key")
+        _use_installation_secret(app)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app)  # Flask answers 400 for any other Host
+    app.extensions["admin_failures"] = FailureLimiter(app.config["ADMIN_MAX_FAILURES"],
+                                                      app.config["ADMIN_FAILURE_WINDOW"])
     app.json = IsoJSONProvider(app)
     app.json.sort_keys = False
 
@@ -81,3 +77,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+def _use_installation_secret(app: Flask) -> None:
+    """Sign cursors with this installation's generated key (never the public development key)."""
+    import dataclasses
+
+    from archive.cursors import installation_secret
+
+    settings = app.config["NOTES_SETTINGS"]
+    app.config["NOTES_SETTINGS"] = dataclasses.replace(
+        settings, secret_key=installation_secret(settings.secret_key_file))

@@ -7,6 +7,7 @@ from archive import browse
 from web.api_spec import openapi_document
 from web.context import secret, store
 from web.filters import speaker_link_slug
+from web.security import base_url, http_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -73,7 +74,7 @@ def conference(conference_id: str):
     talks = [_talk_summary(r | {"conference_id": c.id}, c.name) for _, rows in page.days for r in rows]
     body = {"conference": {
         "id": c.id, "name": c.name, "start_date": c.start, "end_date": c.end, "location": c.location,
-        "timezone": c.timezone, "url": c.url, "talk_count": page.talk_count,
+        "timezone": c.timezone, "url": http_url(c.url) or None, "talk_count": page.talk_count,
         "page_url": url_for("pages.conference", conference_id=c.id),
         "calendar_url": url_for("feeds.conference_ics", conference_id=c.id),
         "feed_url": url_for("feeds.conference_talks", conference_id=c.id),
@@ -122,7 +123,7 @@ def talk(talk_id: str):
                        "url": url_for("pages.conference", conference_id=t.conference_id)},
         "tags": [{"tag": tag, "label": label, "url": url_for("pages.tag", tag=tag)}
                  for tag, label in page.tag_labels.items()],
-        "links": [{"kind": link.kind, "url": link.url} for link in t.links],
+        "links": [{"kind": link.kind, "url": http_url(link.url)} for link in t.links if http_url(link.url)],
         "video_seconds": t.video_seconds, "word_count": t.word_count, "language": t.language,
         "notes_html": page.notes_html, "summary_html": page.summary_html, "catalogue_id": t.catalogue_id,
         "url": url_for("pages.talk", talk_id=t.id),
@@ -135,4 +136,4 @@ def talk(talk_id: str):
 @bp.get("/openapi.json")
 def openapi():
     """Return the OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/") + bp.url_prefix))
+    return jsonify(openapi_document(base_url() + bp.url_prefix))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
+from werkzeug.exceptions import BadHost, HTTPException
 
 from archive.domain import BadCursor, NotFound
 from archive.storage import RETRYABLE_ERRORS
@@ -13,7 +14,8 @@ from web.context import StoreUnavailable
 log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-          500: "Server error", 503: "Unavailable"}
+          414: "URI too long", 429: "Too many requests", 431: "Request headers too large", 500: "Server error",
+          503: "Unavailable"}
 
 
 def wants_json() -> bool:
@@ -25,6 +27,8 @@ def error_response(status: int, message: str):
     """Return a JSON error under /api/, else the error page, with the given status."""
     if wants_json():
         return jsonify(error=message, status=status), status
+    if request_ctx.url_adapter is None:  # the Host was refused: no URL can be built, so no page
+        return Response(f"{TITLES.get(status, 'Error')}: {message}\n", status, mimetype="text/plain")
     return render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message), status
 
 
@@ -34,6 +38,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):
         return error_response(404, str(exc) or "not found")
+
+    @app.errorhandler(BadHost)
+    def bad_host(exc: BadHost):
+        return error_response(400, "unknown or malformed Host header")
 
     @app.errorhandler(BadCursor)
     def bad_cursor(exc: BadCursor):

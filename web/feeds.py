@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from archive import browse
 from archive.atom import Entry, atom_feed, day_to_datetime
 from archive.ical import conference_calendar
 from web.context import secret, store
+from web.security import base_host, external_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -16,7 +17,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _entry(row: dict, conference_name: str | None = None) -> Entry:
-    url = url_for("pages.talk", talk_id=row["talk_id"], _external=True)
+    url = external_url("pages.talk", talk_id=row["talk_id"])
     conference = conference_name or row.get("conference_name") or row.get("conference_id") or ""
     speakers = tuple(row.get("speakers") or ())
     day = browse.shown_day(row["day"])
@@ -26,7 +27,8 @@ def _entry(row: dict, conference_name: str | None = None) -> Entry:
 
 
 def _atom(title: str, alt_url: str, entries: list[Entry]) -> Response:
-    body = atom_feed(feed_id=request.url, title=title, self_url=request.url, alt_url=alt_url, entries=entries)
+    self_url = external_url(request.endpoint, **(request.view_args or {}))
+    body = atom_feed(feed_id=self_url, title=title, self_url=self_url, alt_url=alt_url, entries=entries)
     return Response(body, mimetype="application/atom+xml", content_type=ATOM)
 
 
@@ -34,7 +36,7 @@ def _atom(title: str, alt_url: str, entries: list[Entry]) -> Response:
 def newest_talks():
     """Serve the Atom feed of the newest talks."""
     rows = browse.newest_talks(store(), current_app.config["FEED_SIZE"])
-    return _atom("Newest talks — notes archive", url_for("pages.timeline", _external=True),
+    return _atom("Newest talks — notes archive", external_url("pages.timeline"),
                  [_entry(r) for r in rows])
 
 
@@ -42,7 +44,7 @@ def newest_talks():
 def tag_talks(tag: str):
     """Serve the Atom feed of a tag's newest talks."""
     page = browse.tag_page(store(), secret(), tag, None, current_app.config["FEED_SIZE"])
-    return _atom(f"Talks tagged {page.title} — notes archive", url_for("pages.tag", tag=tag, _external=True),
+    return _atom(f"Talks tagged {page.title} — notes archive", external_url("pages.tag", tag=tag),
                  [_entry(r) for r in page.rows])
 
 
@@ -51,7 +53,7 @@ def conference_talks(conference_id: str):
     """Serve the Atom feed of a conference's talks."""
     conference, rows = browse.conference_talks(store(), conference_id)
     return _atom(f"{conference.name} — notes archive",
-                 url_for("pages.conference", conference_id=conference_id, _external=True),
+                 external_url("pages.conference", conference_id=conference_id),
                  [_entry(r, conference.name) for r in rows])
 
 
@@ -60,8 +62,7 @@ def conference_ics(conference_id: str):
     """Serve a conference's dated talks as an iCalendar file of all-day events."""
     conference, talks = browse.conference_calendar_talks(store(), conference_id)
     text = conference_calendar(conference, talks,
-                               lambda t: url_for("pages.talk", talk_id=t.id, _external=True),
-                               domain=request.host.split(":")[0] or "notes-archive")
+                               lambda t: external_url("pages.talk", talk_id=t.id), domain=base_host())
     response = Response(text.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", conference_id)  # never let an id shape the header
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.ics"'

@@ -6,7 +6,8 @@ from datetime import date, datetime, timezone
 from flask import Flask
 
 from archive.browse import shown_day, tag_labels
-from archive.domain import speaker_slug
+from archive.domain import Link, speaker_slug
+from web.security import http_url
 
 
 def long_day(value: date | None) -> str:
@@ -66,6 +67,11 @@ def elapsed(start: datetime | None, end: datetime | None) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
+def http_links(links) -> list[Link]:
+    """Keep the links whose URL is http(s): anything else (javascript:, data:, ...) is never a link."""
+    return [link for link in links or () if http_url(link.url)]
+
+
 def register(app: Flask) -> None:
     """Install the filters and globals on the app."""
     app.add_template_filter(long_day)
@@ -75,5 +81,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(timestamp)
     app.add_template_filter(elapsed)
+    app.add_template_filter(http_url)
+    app.add_template_filter(http_links)
     app.add_template_global(shown_day)
     app.add_template_global(lambda tag: tag_labels().get(tag, tag), "tag_label")

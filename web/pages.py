@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from archive import browse
 from web.context import secret, settings, store
+from web.security import origin_allowed
 
 bp = Blueprint("pages", __name__)
 
@@ -72,16 +73,37 @@ def imports():
     return _imports()
 
 
-@bp.post("/imports")
-def reimport():
-    """Queue a re-import of every source, if the admin token matches."""
+def _too_many(wait: int):
+    response = current_app.make_response(_imports(
+        error=f"Too many wrong admin tokens from your address: try again in {wait} s.", status=429))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _refusal():
+    """Return the response refusing this admin POST (disabled, foreign Origin, throttled, wrong token), or None."""
     expected = settings().admin_token
     if not expected:
         return _imports(error="Re-import is disabled: no admin token is configured (NOTES_ADMIN_TOKEN).",
                         status=403)
-    given = request.form.get("token", "")
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+    if not origin_allowed():
+        return _imports(error="Refused: the form was posted from another site (Origin header).", status=403)
+    limiter, client = current_app.extensions["admin_failures"], request.remote_addr or "unknown"
+    wait = limiter.retry_after(client)
+    if wait:
+        return _too_many(wait)
+    if not hmac.compare_digest(request.form.get("token", "").encode("utf-8"), expected.encode("utf-8")):
+        limiter.fail(client)
         return _imports(error="Wrong admin token.", status=403)
+    return None
+
+
+@bp.post("/imports")
+def reimport():
+    """Queue a re-import of every source, if the admin token matches."""
+    refused = _refusal()
+    if refused is not None:
+        return refused
     try:
         # Imported here: jobs.tasks pulls in Celery, which page views never need.
         from jobs.tasks import enqueue_reimport

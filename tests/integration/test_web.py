@@ -173,7 +173,7 @@ def test_unknown_ids_are_404(client, seeded):
         assert response.status_code == 404 and "error" in response.get_json(), url
 
 
-def test_atom_feeds_parse_and_have_entries(client, seeded):
+def test_atom_feeds_parse_and_have_entries(client, seeded, web_settings):
     for url, count in (("/feeds/talks.atom", len(seeded.talks)), ("/feeds/tags/testing.atom", len(seeded.tagged("testing"))),
                        (f"/feeds/conferences/{PYCON.id}.atom", 28)):
         response = client.get(url)
@@ -184,7 +184,7 @@ def test_atom_feeds_parse_and_have_entries(client, seeded):
         assert len(entries) == count, url
         for entry in entries:
             assert entry.find(f"{ATOM}id").text and entry.find(f"{ATOM}title").text
-            assert entry.find(f"{ATOM}link").get("href").startswith("http://localhost/talks/")
+            assert entry.find(f"{ATOM}link").get("href").startswith(web_settings.base_url + "/talks/")  # not the Host
     newest = ET.fromstring(client.get("/feeds/talks.atom").data).find(f"{ATOM}entry")
     assert newest.find(f"{ATOM}title").text == "Testing Django apps"  # newest (day, talk id) first
 
