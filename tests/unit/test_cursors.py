@@ -1,15 +1,18 @@
-"""Signed pagination cursors: round trips, and every kind of bad token is a BadCursor."""
+"""Signed pagination cursors: round trips, every kind of bad token is a BadCursor, the installation key."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
+import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
 
-from archive.cursors import decode_cursor, encode_cursor
+from archive.cursors import decode_cursor, encode_cursor, installation_secret
 from archive.domain import BadCursor
 
 SECRET = "s3cret"
@@ -88,3 +91,20 @@ def test_unsupported_values_cannot_be_encoded():
         encode_cursor((1.5,), SECRET, "s")
     with pytest.raises(TypeError):
         encode_cursor((None,), SECRET, "s")
+
+
+def test_installation_secret_is_made_once_private_and_random(tmp_path):
+    path = tmp_path / "var" / "secret_key"
+    with ThreadPoolExecutor(8) as pool:  # workers starting at once agree on one key
+        keys = set(pool.map(lambda _: installation_secret(path), range(16)))
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no temporary file left
+    assert installation_secret(tmp_path / "other") != installation_secret(path)
+
+
+def test_installation_secret_refuses_a_short_key(tmp_path):
+    path = tmp_path / "secret_key"
+    path.write_text("short\n")
+    with pytest.raises(ValueError, match="shorter"):
+        installation_secret(path)
