@@ -132,6 +132,17 @@ def test_wrong_admin_token_is_refused_in_the_browser(page, seeded):
     assert "Wrong admin token" in page.locator(".notice-error").inner_text()
 
 
+def test_admin_form_posted_from_another_site_is_refused(page, live_server, seeded):
+    page.set_content(f'<form method="post" action="{live_server}/imports"><input name="token" value="x">'
+                     '<button>go</button></form>')  # about:blank: the browser sends Origin: null
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="go").click()
+    response = navigation.value
+    assert response.status == 403 and "another site" in page.locator(".notice-error").inner_text()
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert "camera=()" in response.headers["permissions-policy"]
+
+
 def test_crawl_from_home_finds_no_broken_link(page, live_server, seeded):
     origin = urlsplit(live_server).netloc
     queue, seen, failures, pages = deque([live_server + "/"]), {live_server + "/"}, [], 0
