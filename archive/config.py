@@ -40,7 +40,8 @@ class Settings:
     run_history_days: int = 90
     lease_ttl: int = 120
     visibility_timeout: int = 600
-    base_url: str = "http://127.0.0.1:8000"
+    web_port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"  # by default follows web_port
     allowed_hosts: tuple[str, ...] = ()
     secret_key_file: Path = PROJECT_ROOT / "var" / "secret_key"
     web_workers: int = 2
@@ -80,7 +81,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         run_history_days=int(get("NOTES_RUN_HISTORY_DAYS", d.run_history_days)),
         lease_ttl=int(get("NOTES_LEASE_TTL", d.lease_ttl)),
         visibility_timeout=int(get("NOTES_VISIBILITY_TIMEOUT", d.visibility_timeout)),
-        base_url=get("NOTES_BASE_URL", d.base_url).rstrip("/"),
+        web_port=int(get("NOTES_WEB_PORT", d.web_port)),
+        base_url=get("NOTES_BASE_URL", f"http://127.0.0.1:{get('NOTES_WEB_PORT', d.web_port)}").rstrip("/"),
         allowed_hosts=tuple(h.strip() for h in get("NOTES_ALLOWED_HOSTS", "").split(",") if h.strip()),
         secret_key_file=Path(get("NOTES_SECRET_KEY_FILE", d.secret_key_file)),
         web_workers=int(get("NOTES_WEB_WORKERS", d.web_workers)),
@@ -103,7 +105,7 @@ def settings_table() -> list[tuple[str, str]]:
         "reimport_interval": "NOTES_REIMPORT_INTERVAL", "tag_counts_interval": "NOTES_TAG_COUNTS_INTERVAL",
         "rebuild_hour": "NOTES_REBUILD_HOUR", "run_history_days": "NOTES_RUN_HISTORY_DAYS",
         "lease_ttl": "NOTES_LEASE_TTL", "visibility_timeout": "NOTES_VISIBILITY_TIMEOUT",
-        "base_url": "NOTES_BASE_URL", "allowed_hosts": "NOTES_ALLOWED_HOSTS",
+        "web_port": "NOTES_WEB_PORT", "base_url": "NOTES_BASE_URL", "allowed_hosts": "NOTES_ALLOWED_HOSTS",
         "secret_key_file": "NOTES_SECRET_KEY_FILE", "web_workers": "NOTES_WEB_WORKERS",
         "web_threads": "NOTES_WEB_THREADS",
     }

@@ -3,13 +3,11 @@
 Threaded workers that read request heads on their main loop (web.gunicorn_worker), so idle or
 slow clients hold no thread; every limit is explicit. A --bind on the command line wins over bind.
 """
-import os
-
 from archive.config import load_settings
 
 _settings = load_settings()
 
-bind = f"127.0.0.1:{os.environ.get('NOTES_WEB_PORT') or 8000}"
+bind = f"127.0.0.1:{_settings.web_port}"
 worker_class = "web.gunicorn_worker.ThreadWorker"
 workers = _settings.web_workers
 threads = _settings.web_threads
