@@ -13,7 +13,7 @@ a newcomer can follow the sum.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from archive.domain import fold
@@ -378,12 +378,16 @@ def _decide_many_tops(outline: Outline, hints: Hints, doc_day, scores: _Scores) 
         scores.add("single", 3, f"only the first heading reads as a talk ({_talk_evidence(first)})")
     if _lead_speakers(outline.preamble) and not rest_talky:
         scores.add("single", 3, "a speaker line stands before the first heading")
-    if outline.meta_title:
+    if outline.meta_title and names_collection(outline.meta_title, hints):
+        scores.add("collection", 3, f"the title line {names_collection(outline.meta_title, hints)}")
+    elif outline.meta_title:
         scores.add("single", 3, f"a title line {outline.meta_title!r}")
+    if "lightning" in stem_words(outline.path):
+        scores.add("collection", 3, f"the file name {PurePosixPath(outline.path).name!r} says lightning talks")
     if matches_stem(first.title, outline.path) and not any(matches_stem(t.title, outline.path) for t in tops[1:]):
         scores.add("single", 2, f"{first.title!r} matches the file name")
     if scores.collection > scores.single:
-        return _collection_plan(outline, tops, doc_day, scores.evidence)
+        return _collection_plan(outline, tops, doc_day, scores.evidence, title=outline.meta_title)
     # One talk: titled by its first heading when that heading is a title, else by the file name.
     if outline.meta_title or is_part_title(first.title) or not (
             first_talky or matches_stem(first.title, outline.path) or _lead_speakers(outline.preamble)):
@@ -447,6 +451,8 @@ def _collection_plan(outline: Outline, nodes, doc_day, evidence, title: str | No
     talks: list[TalkPlan] = []
     for node in nodes:
         talks.extend(_section_talks(node, None))
+    if _kind_from_path(outline.path) == "lightning":  # "lightning-talks.md": every talk in it is one
+        talks = [replace(t, kind="lightning") for t in talks]
     doc_title = title or (outline.nodes[0].title if len(outline.nodes) == 1 else PurePosixPath(outline.path).stem)
     layout = "lightning-list" if talks and all(t.kind == "lightning" for t in talks) else "talks-by-heading"
     return Plan(layout, doc_title, tuple(talks), tuple(evidence) + (f"{len(talks)} talks",), doc_day)

@@ -121,3 +121,16 @@ def test_layout_settings_change_the_documents_hash():
     auto = document_hash(source, doc, source_hints(source, 3))
     forced = document_hash(source, doc, source_hints(__import__("dataclasses").replace(source, layout="talk-per-file"), 3))
     assert auto != forced and auto == document_hash(source, doc, source_hints(source, 7))
+
+
+def test_a_lightning_file_with_a_heading_per_talk_and_a_front_matter_day_post():
+    parsed = parse_document("## Pip tricks\n\nx\n\n## Hypothesis\n\ny\n\n## Kids\n\nz\n", "lightning.md", MANY)
+    assert [(t.title, t.kind) for t in parsed.talks] == [
+        ("Pip tricks", "lightning"), ("Hypothesis", "lightning"), ("Kids", "lightning")]
+    post = ("---\nlayout: post\ntitle: \"PyCon 2016 - Day 2\"\n---\n\n## Fast Python\n\nby Jane Roe\n\nnotes\n\n"
+            "## Async all the way\n\nby John Smith\n\nmore\n")
+    parsed = parse_document(post, "2016-05-29-pycon.md", MANY)
+    assert parsed.title == "PyCon 2016 - Day 2"
+    assert [t.title for t in parsed.talks] == ["Fast Python", "Async all the way"]
+    built = build_talks(parsed, PYCON, "s:post.md", parsed.format, lambda t: ())
+    assert {t.date for t in built} == {date(2016, 5, 29)}
