@@ -1,18 +1,19 @@
 """A gunicorn gthread worker that slow or idle clients cannot hold, and whose own errors carry headers.
 
 gunicorn's gthread worker gives each new connection a thread that waits up to 5 s for data, reads
-the request head with a blocking socket that never times out, and lingers up to 2 s on its main
-loop when closing: 100 idle connections, a few clients sending a header line now and then, or a
-few that never close their side each stop every other request. This worker reads request heads
-on its main loop without blocking (a client has HEAD_TIMEOUT seconds to send a whole head), hands
-a connection to a thread only once its head is complete, gives every blocking read and write in a
-thread an IO_TIMEOUT, and closes without lingering. The responses gunicorn writes itself (400,
+the request with a blocking socket that never times out, and lingers up to 2 s on its main loop
+when closing: 100 idle connections, a few clients sending a header line now and then, or a few
+that never close their side each stop every other request. This worker reads requests on its main
+loop without blocking (a client has HEAD_TIMEOUT seconds to send its head and a body of up to
+BODY_BUFFER bytes), hands a connection to a thread only once that much has arrived, gives every
+blocking read and write in a thread an IO_TIMEOUT, and closes without lingering. The responses gunicorn writes itself (400,
 414, 431, 500) get the same security headers as the app's.
 """
 from __future__ import annotations
 
 import errno
 import logging
+import re
 import selectors
 import socket
 import time
@@ -23,10 +24,13 @@ from gunicorn.workers import gthread
 
 from web.security import SECURITY_HEADERS
 
-HEAD_TIMEOUT = 10.0     # seconds a client has, from connecting or from its last response, to send a head
+HEAD_TIMEOUT = 10.0     # seconds a client has, from connecting or from its last response, to send a request
 IO_TIMEOUT = 10.0       # seconds any one read or write of a thread may wait on a client
-HEAD_BUFFER = 64 * 1024  # a longer head goes to gunicorn's parser as it is, which answers 414 or 431
+HEAD_BUFFER = 32 * 1024  # a longer head goes to gunicorn's parser as it is, which answers 414 or 431
+BODY_BUFFER = 32 * 1024  # bodies are read on the main loop up to this size (forms are far smaller)
+RECV_SIZE = 16 * 1024
 END_OF_HEAD = b"\r\n\r\n"
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r\n", re.IGNORECASE)
 _EXTRA = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()).encode("latin-1")
 
 log = logging.getLogger("gunicorn.error")
@@ -57,18 +61,31 @@ class TimeoutSocket(socket.socket):
 
 
 class HeadConn(gthread.TConn):
-    """A connection that collects its request head on the main loop before a thread parses it."""
+    """A connection that collects its request on the main loop before a thread parses it."""
 
     def __init__(self, cfg, sock, client, server):
         super().__init__(cfg, TimeoutSocket(fileno=sock.detach()), client, server)
-        self.head = b""
+        self.buffer, self.body_at, self.body_size = bytearray(), -1, 0
+
+    def received(self, data: bytes) -> bool:
+        """Add bytes read on the main loop; tell whether the request is complete enough for a thread."""
+        start = max(0, len(self.buffer) - len(END_OF_HEAD) + 1)  # never rescan: a byte at a time stays linear
+        self.buffer += data
+        if self.body_at < 0:
+            end = self.buffer.find(END_OF_HEAD, start)
+            if end < 0:
+                return len(self.buffer) >= HEAD_BUFFER
+            self.body_at = end + len(END_OF_HEAD)
+            length = _CONTENT_LENGTH.search(bytes(self.buffer[:end + 2]))
+            self.body_size = min(int(length.group(1)), BODY_BUFFER) if length else 0
+        return len(self.buffer) - self.body_at >= self.body_size
 
     def init(self) -> None:
-        """Make the parser (once), then give it the bytes read so far."""
+        """Make the parser (once), then give it the bytes read on the main loop."""
         super().init()
-        if self.head:
-            self.parser.unreader.unread(self.head)
-            self.head = b""
+        if self.buffer:
+            self.parser.unreader.unread(bytes(self.buffer))
+        self.buffer, self.body_at, self.body_size = bytearray(), -1, 0
 
     def close(self, graceful: bool = False) -> None:
         """Close without lingering on the main loop: drain what has arrived, then close."""
@@ -85,10 +102,10 @@ class HeadConn(gthread.TConn):
 
 
 class ThreadWorker(gthread.ThreadWorker):
-    """gthread with heads read on the main loop, timed socket IO and headers on gunicorn's errors."""
+    """gthread with requests read on the main loop, timed socket IO and headers on gunicorn's errors."""
 
     def accept(self, listener):
-        """Accept a connection and wait for its head without taking a thread."""
+        """Accept a connection and wait for its request without taking a thread."""
         try:
             client_sock, client_addr = listener.accept()
         except OSError as e:
@@ -99,7 +116,7 @@ class ThreadWorker(gthread.ThreadWorker):
         self._await_head(HeadConn(self.cfg, client_sock, client_addr, listener.getsockname()))
 
     def on_client_socket_readable(self, conn, client):
-        """Collect a kept-alive connection's next head on the main loop too."""
+        """Collect a kept-alive connection's next request on the main loop too."""
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
         self._await_head(conn)
@@ -113,17 +130,16 @@ class ThreadWorker(gthread.ThreadWorker):
 
     def _read_head(self, conn, client) -> None:
         try:
-            data = conn.sock.recv(HEAD_BUFFER)
+            data = conn.sock.recv(RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
-        conn.head += data
-        if data and END_OF_HEAD not in conn.head and len(conn.head) < HEAD_BUFFER:
+        if data and not conn.received(data):
             return
         self.poller.unregister(client)
         self.pending_conns.remove(conn)
-        if not data and not conn.head:  # the client closed before sending anything
+        if not data and not conn.buffer:  # the client closed before sending anything
             self.nr_conns -= 1
             conn.close()
             return

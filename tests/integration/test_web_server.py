@@ -52,17 +52,42 @@ def timed_get(url: str, timeout: float) -> float:
     return time.monotonic() - started
 
 
+SLOW_STARTS = (  # requests that are begun and never finished: 20 of each, more than all threads
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n",
+    b"POST /imports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: 100\r\n\r\ntoken=",
+    b"GET /tags HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n",
+)
+
+
 def test_idle_and_slow_connections_do_not_stop_other_requests(live_server, seeded):
     timed_get(live_server + "/", 30)  # both workers warm (sessions open) before timing anything
     with ExitStack() as stack:
-        for i in range(140):  # bounded; every socket is closed when the block ends
+        for i in range(160):  # bounded; every socket is closed when the block ends
             sock = stack.enter_context(socket.create_connection(address(live_server), timeout=10))
-            if i >= 100:  # 40 more that start a request and never finish it (more than all threads)
-                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")
+            if i >= 100:  # 100 idle ones, then slow ones
+                sock.sendall(SLOW_STARTS[i % len(SLOW_STARTS)])
         time.sleep(1)  # the server has accepted them all by now
         took = [timed_get(f"{live_server}{path}", 5) for path in
                 ("/", f"/conferences/{PYCON.id}", "/tags/testing", "/api/v1/timeline", "/tags") * 4]
     assert max(took) < 2, took
+
+
+def test_requests_in_pieces_and_on_kept_alive_connections_are_served(live_server, seeded):
+    body = b"token=wrong"
+    with socket.create_connection(address(live_server), timeout=10) as sock:
+        sock.sendall(b"POST /imports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded")
+        time.sleep(0.3)
+        sock.sendall(b"\r\nContent-Length: %d\r\n\r\ntoken=" % len(body))
+        time.sleep(0.3)
+        sock.sendall(body[6:] + b"GET /static/favicon.svg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        time.sleep(0.3)  # kept alive: a third request after a pause
+        sock.sendall(b"GET /tags HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        answers = b""
+        while chunk := sock.recv(65536):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 ") == 3 and answers.startswith(b"HTTP/1.1 403")
+    assert b"Wrong admin token" in answers and b"<svg" in answers and b"<h1>Tags</h1>" in answers
 
 
 def test_a_client_that_never_closes_does_not_hold_the_server(live_server, seeded):
