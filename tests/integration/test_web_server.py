@@ -70,7 +70,7 @@ def test_idle_and_slow_connections_do_not_stop_other_requests(live_server, seede
         time.sleep(1)  # the server has accepted them all by now
         took = [timed_get(f"{live_server}{path}", 5) for path in
                 ("/", f"/conferences/{PYCON.id}", "/tags/testing", "/api/v1/timeline", "/tags") * 4]
-    assert max(took) < 2, took
+    assert max(took) < 3, took
 
 
 def test_requests_in_pieces_and_on_kept_alive_connections_are_served(live_server, seeded):
@@ -97,7 +97,7 @@ def test_a_client_that_never_closes_does_not_hold_the_server(live_server, seeded
             sock.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         time.sleep(0.5)
         took = [timed_get(live_server + "/tags", 5) for _ in range(5)]
-    assert max(took) < 2, took
+    assert max(took) < 3, took
 
 
 @pytest.mark.parametrize("request_bytes, status", [
