@@ -76,6 +76,33 @@ def _text(value, field: str, path: str) -> str:
     return " ".join(value.split())
 
 
+MAX_INT32 = 2**31 - 1
+
+
+def _list(value: dict, field: str, path: str, coerce_text: bool = False) -> list:
+    """Return a list field; a lone string becomes a list of one when coerce_text, anything else is named."""
+    found = value.get(field)
+    if found is None:
+        return []
+    if isinstance(found, str) and coerce_text:
+        return [found]
+    if not isinstance(found, list):
+        raise DocumentError(f"{path}: '{field}' must be a list, not {type(found).__name__}")
+    return found
+
+
+def _seconds(value: dict, field: str, path: str) -> int | None:
+    """Return a duration in whole seconds, or None; a non-number or an impossible one is named."""
+    found = value.get(field)
+    if found is None:
+        return None
+    if isinstance(found, bool) or not isinstance(found, (int, float)):
+        raise DocumentError(f"{path}: '{field}' must be a number of seconds, not {type(found).__name__}")
+    if not 0 <= found <= MAX_INT32:
+        raise DocumentError(f"{path}: '{field}' {found} is out of range (0 to {MAX_INT32} seconds)")
+    return int(found) or None
+
+
 def parse_event(data: bytes, path: str) -> Conference:
     """Return the conference an event's category.json describes (dates come from its talks)."""
     value = _load(data, path)
@@ -262,14 +289,24 @@ def _render_rst(text: str) -> str | None:
     return parts.get("body") or None
 
 
+def _text_block(value: dict, field: str, path: str) -> str:
+    """Return a multi-line text field ('' when absent); another type is named."""
+    found = value.get(field)
+    if found is None:
+        return ""
+    if not isinstance(found, str):
+        raise DocumentError(f"{path}: '{field}' must be a string, not {type(found).__name__}")
+    return found
+
+
 def _links(value: dict, path: str) -> tuple[Link, ...]:
     links, seen = [], set()
-    for video in value.get("videos") or ():
+    for video in _list(value, "videos", path):
         url = video.get("url") if isinstance(video, dict) else None
         if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
             links.append(Link("video", url.strip()))
-    for related in value.get("related_urls") or ():
+    for related in _list(value, "related_urls", path):
         url = related.get("url") if isinstance(related, dict) else related
         label = related.get("label", "") if isinstance(related, dict) else ""
         if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in seen:
@@ -287,15 +324,13 @@ def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str
     raw_title = _text(value.get("title"), "title", path)
     if not raw_title:
         raise DocumentError(f"{path}: the talk has no title")
-    speakers = split_catalogue_speakers(value.get("speakers"))
+    speakers = split_catalogue_speakers(_list(value, "speakers", path, coerce_text=True))
     title = clean_title(raw_title, event_name or event_id(path), speakers)
     day, moment = parse_recorded(value.get("recorded"), path)
-    description = value.get("description") or value.get("summary") or ""
-    if not isinstance(description, str):
-        description = ""
-    duration = value.get("duration")
-    language = value.get("language")
-    tags = value.get("tags") or ()
+    description = _text_block(value, "description", path) or _text_block(value, "summary", path)
+    duration = _seconds(value, "duration", path)
+    language = _text(value.get("language"), "language", path)
+    tags = _list(value, "tags", path, coerce_text=True)
     kind = "keynote" if "keynote" in fold(raw_title).split() else (
         "lightning" if "lightning" in fold(raw_title) else "talk")
     description = description.replace("\r\n", "\n").strip()
@@ -304,10 +339,10 @@ def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str
         id=talk_id, conference_id=event_id(path), title=title, speakers=speakers, kind=kind,
         ordinal=moment.hour * 100 + moment.minute if moment else 0, date=day, starts_at=_utc(moment),
         links=_links(value, path),
-        video_seconds=duration if isinstance(duration, int) and duration > 0 else None,
+        video_seconds=duration,
         summary_html=render_description(description),
         document_id=path, tags=tuple(t for t in tags if isinstance(t, str) and t.strip()),
-        language=language if isinstance(language, str) and language.strip() else None,
+        language=language or None,
         catalogue_id=talk_id,
     )
     return talk, description

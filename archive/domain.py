@@ -26,6 +26,11 @@ class DocumentError(ArchiveError):
     """A source document that cannot be imported; the message names the problem."""
 
 
+class WriteRefused(ArchiveError):
+    """The database refused a write for what it held (too large, a value out of range): retrying
+    cannot help, so the documents behind it fail instead."""
+
+
 class SchemaMissing(ArchiveError):
     """The configured keyspace does not exist: `notes-archive schema apply` has not been run."""
 

@@ -27,7 +27,8 @@ from typing import Callable, Iterable, Protocol
 
 from archive.catalogue import event_id, is_event_file, parse_event, parse_video
 from archive.denorm import EMPTY_KEYS, IndexKeys, index_day, index_keys
-from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, ParsedTalk, Talk, fold, talk_id
+from archive.domain import (Conference, DocumentError, NotFound, ParsedDocument, ParsedTalk, Talk, WriteRefused, fold,
+                            talk_id)
 from archive.linking import link_talks, merge_conference, merge_talks
 from archive.parse.days import resolve_day
 from archive.parse.layout import Hints
@@ -95,6 +96,7 @@ class RelinkOutcome:
     linked: int = 0
     unmatched: list[str] = field(default_factory=list)
     tags_touched: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)  # document id -> why its talk was refused
 
 
 @dataclass
@@ -188,13 +190,48 @@ def document_hash(source: Source, doc: DocumentInput, hints: Hints) -> str:
     return doc.content_hash(salt)
 
 
+# What one talk may hold, checked before anything reaches a statement: Cassandra refuses a batch or
+# a message past its limits, and one refused write must never stop the import of the others.
+MAX_TITLE_CHARS = 1000
+MAX_NAME_CHARS = 300
+MAX_SPEAKERS = 100
+MAX_TAGS = 200
+MAX_TAG_CHARS = 100
+MAX_LINKS = 200
+MAX_URL_CHARS = 4000
+MAX_SECONDS = 2**31 - 1
+
+
+def check_talk(talk: Talk) -> None:
+    """Raise DocumentError naming the talk and the field whose value is too large or out of range."""
+    def fail(field: str, why: str) -> None:
+        raise DocumentError(f"talk {talk.title[:80]!r}: {field} {why}")
+
+    if len(talk.title) > MAX_TITLE_CHARS:
+        fail("title", f"is {len(talk.title)} characters, over the {MAX_TITLE_CHARS} a title may hold")
+    if len(talk.speakers) > MAX_SPEAKERS:
+        fail("speakers", f"names {len(talk.speakers)} people, over {MAX_SPEAKERS}")
+    for speaker in talk.speakers:
+        if len(speaker.name) > MAX_NAME_CHARS or len(speaker.affiliation or "") > MAX_NAME_CHARS:
+            fail("speakers", f"holds a name or affiliation over {MAX_NAME_CHARS} characters")
+    if len(talk.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in talk.tags):
+        fail("tags", f"are more than {MAX_TAGS} or one is over {MAX_TAG_CHARS} characters")
+    if len(talk.links) > MAX_LINKS or any(len(link.url) > MAX_URL_CHARS for link in talk.links):
+        fail("links", f"are more than {MAX_LINKS} or one is over {MAX_URL_CHARS} characters")
+    if talk.video_seconds is not None and not 0 <= talk.video_seconds <= MAX_SECONDS:
+        fail("video_seconds", f"{talk.video_seconds} is out of range (0 to {MAX_SECONDS})")
+    if len(talk.language or "") > MAX_TAG_CHARS:
+        fail("language", f"is over {MAX_TAG_CHARS} characters")
+    size = sum(len(text.encode()) for text in (talk.notes_source, talk.notes_html, talk.summary_html))
+    if size > MAX_TALK_NOTES_BYTES:
+        fail("notes", f"are {size // 1024} KiB, over the {MAX_TALK_NOTES_BYTES // 1024} KiB a talk may hold; "
+                      "split the document")
+
+
 def check_sizes(talks: Iterable[Talk]) -> None:
-    """Raise DocumentError naming the first talk whose notes are too large for one batch."""
+    """Raise DocumentError naming the first talk that holds a value too large or out of range."""
     for talk in talks:
-        size = len(talk.notes_source.encode()) + len(talk.notes_html.encode())
-        if size > MAX_TALK_NOTES_BYTES:
-            raise DocumentError(f"the notes of talk {talk.title!r} are {size // 1024} KiB, over the "
-                                f"{MAX_TALK_NOTES_BYTES // 1024} KiB a talk may hold; split the document")
+        check_talk(talk)
 
 
 def document_day(title: str, conference: Conference) -> date | None:
@@ -261,6 +298,7 @@ class ArchiveService:
             talk, _description = parse_video(doc.data, doc.path, event.replace("-", " "))
             talk = replace(talk, document_id=document_id)
             tagged = replace(talk, tags=self.tag(talk))
+            check_talk(tagged)
             return Extracted(event, "catalogue", (tagged,), title=talk.title, format="catalogue")
         conference = source.conference
         parsed = self.parse(doc.data, doc.path, self.hints(source))
@@ -307,16 +345,7 @@ class ArchiveService:
     def _failed(self, source: Source, doc: DocumentInput, known: dict | None, new_hash: str,
                 error: str) -> DocumentOutcome:
         # Keep the talks the last good version gave: a broken edit must not erase the archive.
-        talk_ids = set(known.get("talk_ids") or ()) if known else set()
-        cid = known.get("conference_id") if known else None
-        if cid is None:
-            try:
-                cid = conference_of_document(source, doc.path)
-            except DocumentError:
-                cid = None
-        self.store.put_document(source.name, doc.path, new_hash, talk_ids, cid,
-                                known.get("title") if known else None, None, error)
-        return DocumentOutcome(doc.path, "failed", error=error)
+        return self.record_failure(source, doc.path, error, new_hash, known or {})
 
     def remove_document(self, source: Source, path: str, known: dict | None = None) -> DocumentOutcome:
         """Forget what a document that left its source said; relinking removes its talks."""
@@ -333,7 +362,7 @@ class ArchiveService:
         return outcome
 
     # -- step 2: relink a conference ----------------------------------------------------------------
-    def relink(self, conference_id: str) -> RelinkOutcome:
+    def relink(self, conference_id: str, careful: bool = False) -> RelinkOutcome:
         """Merge what the sources say about a conference into its stored talks, writing only differences."""
         facts = self.store.source_facts(conference_id)
         outcome = RelinkOutcome(conference_id)
@@ -355,7 +384,14 @@ class ArchiveService:
             if previous and previous[0] == talk and previous[1] == day and not renamed:
                 continue  # same talk, same rows: a no-op write is still a write
             stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
-            self.store.write_talk(talk, conference, day, keys, stale, wait=False)
+            if careful:  # one talk at a time, to learn which document's talk the database refuses
+                try:
+                    self.store.write_talk(talk, conference, day, keys, stale, wait=True)
+                except WriteRefused as exc:
+                    outcome.refused[talk.document_id] = str(exc)
+                    continue
+            else:
+                self.store.write_talk(talk, conference, day, keys, stale, wait=False)
             outcome.talks_written += 1
             outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
         produced = {t.id for t in merged}
@@ -397,9 +433,23 @@ class ArchiveService:
             conference_ids = sorted(set(conference_ids))
             if not conference_ids:
                 return
-            self.store.flush()
+            try:
+                self.store.flush()
+            except WriteRefused as exc:
+                for cid in conference_ids:
+                    self._fail_pending(source, pending.get(cid, []), summary, str(exc))
             for cid in conference_ids:
-                relinked = self.relink(cid)
+                try:
+                    relinked = self.relink(cid)
+                except WriteRefused:  # a document's talk was refused: find it, fail it, keep the others
+                    relinked = self.relink(cid, careful=True)
+                    for document_id, error in relinked.refused.items():
+                        path = document_id.split(":", 1)[-1]
+                        culprits = [o for o in pending.get(cid, []) if o.path == path]
+                        if not culprits:
+                            raise
+                        self._fail_pending(source, culprits, summary, error)
+                    relinked = self.relink(cid)
                 summary.add_relink(relinked)
                 touched_tags.update(relinked.tags_touched)
             for cid in conference_ids:
@@ -445,6 +495,38 @@ class ArchiveService:
             self.refresh_tag_counts(touched_tags)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _fail_pending(self, source: Source, outcomes: list[DocumentOutcome], summary: ImportSummary,
+                      error: str) -> None:
+        """Take back what the changed documents of a conference said, and record them as failed."""
+        origin = "catalogue" if source.kind == "catalogue" else "notes"
+        for outcome in outcomes:
+            if outcome.record is None or outcome.record[0] == "delete":
+                continue
+            _, path, new_hash, new_ids, cid = outcome.record[:5]
+            self.store.put_source_talks(cid, origin, (), sorted(new_ids), wait=True)
+            self.store.put_document(source.name, path, new_hash, set(), cid, outcome.record[5], None,
+                                    f"not stored: {error}")
+            setattr(summary, outcome.status, getattr(summary, outcome.status) - 1)
+            outcome.status, outcome.error, outcome.record = "failed", f"not stored: {error}", None
+            summary.failed += 1
+            summary.errors.append((f"{source.name}:{path}", outcome.error))
+
+    def record_failure(self, source: Source, path: str, error: str, content_hash: str | None = None,
+                       known: dict | None = None) -> DocumentOutcome:
+        """Record that a document failed, keeping the talks (and conference) its last good version gave,
+        so that they are still removed when the document leaves its source."""
+        known = known if known is not None else self.store.get_document(source.name, path)
+        talk_ids = set(known.get("talk_ids") or ()) if known else set()
+        cid = known.get("conference_id") if known else None
+        if cid is None:
+            try:
+                cid = conference_of_document(source, path)
+            except DocumentError:
+                cid = None
+        self.store.put_document(source.name, path, content_hash, talk_ids, cid,
+                                known.get("title") if known else None, None, error)
+        return DocumentOutcome(path, "failed", error=error)
 
     def _record(self, outcome: DocumentOutcome) -> None:
         if outcome.record is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -186,9 +187,9 @@ def list_documents(source: Source) -> list[str]:
     if not root.is_dir():
         raise SourceConfigError(f"source {source.name!r}: {root} does not exist or is not a directory")
     found = []
-    for path in root.rglob("*"):
+    for path in _walk(root):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts) or not (path.is_file() or path.is_symlink()):
             continue
         name = rel.as_posix()
         if source.include and not any(fnmatch.fnmatch(name, g) for g in source.include):
@@ -202,10 +203,26 @@ def list_documents(source: Source) -> list[str]:
     return sorted(found)
 
 
+def _walk(root: Path) -> Iterator[Path]:
+    """Yield every file below root without following links to folders (they may lead anywhere)."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
 def read_document(source: Source, rel: str) -> DocumentInput:
-    """Read one document's bytes, or describe why it cannot be read (never raises for one file)."""
+    """Read one document's bytes, or describe why it cannot be read (never raises for one file).
+
+    Only files inside the source's real folder are read: a link to /etc/passwd or to another
+    folder is reported, not followed.
+    """
     root = source.path
     path = root if root.is_file() else root / rel
+    if not root.is_file():
+        real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+        if real_root not in real.parents:
+            return DocumentInput(rel, None, "is a link to a file outside the source; not read")
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:

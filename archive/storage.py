@@ -15,7 +15,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import struct
+
 from cassandra import ConsistencyLevel, InvalidRequest
+from cassandra.protocol import ProtocolException
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
@@ -24,7 +27,7 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_f
 from archive.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
 from archive.config import PROJECT_ROOT, Settings
 from archive.denorm import IndexKeys, has_notes, has_video
-from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, Talk, speaker_slug
+from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, Talk, WriteRefused, speaker_slug
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
 MIN_TOKEN, MAX_TOKEN = -(2**63), 2**63 - 1
@@ -37,6 +40,8 @@ PIPELINE_DEPTH = 48
 from cassandra import OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout  # noqa: E402
 
 RETRYABLE_ERRORS = (NoHostAvailable, Unavailable, ReadTimeout, WriteTimeout, OperationTimedOut)
+# What the node (or the driver, encoding a value) refuses for what a write holds: never retried.
+_REFUSED = (InvalidRequest, ProtocolException, struct.error, TypeError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -346,10 +351,13 @@ class Store:
 
     # -- the write pipeline -------------------------------------------------------------------------
     def _execute(self, statement, wait: bool, params: Sequence[Any] | None = None) -> None:
-        if wait:
-            self.session.execute(statement, params)
-        else:
-            self.submit(statement, params)
+        try:
+            if wait:
+                self.session.execute(statement, params)
+            else:
+                self.submit(statement, params)
+        except _REFUSED as exc:
+            raise WriteRefused(f"the database refused a write: {type(exc).__name__}: {str(exc)[:300]}") from exc
 
     def submit(self, statement, params: Sequence[Any] | None = None) -> None:
         """Send a write without waiting, keeping at most PIPELINE_DEPTH in flight.
@@ -369,6 +377,9 @@ class Store:
                 self._inflight.popleft().result()
             except Exception as exc:  # noqa: BLE001 - keep draining, then raise the first
                 first_error = first_error or exc
+        if isinstance(first_error, _REFUSED):
+            raise WriteRefused(f"the database refused a write: {type(first_error).__name__}: "
+                               f"{str(first_error)[:300]}") from first_error
         if first_error is not None:
             raise first_error
 

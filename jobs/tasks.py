@@ -11,6 +11,7 @@ import os
 from datetime import datetime, timezone
 
 from celery import chord
+from celery.exceptions import SoftTimeLimitExceeded
 
 from archive import maintenance
 from archive.config import load_settings
@@ -22,6 +23,10 @@ from archive.storage import RETRYABLE_ERRORS
 from jobs.celery_app import app, get_store
 
 MAX_RETRIES = 5
+# One document may take this long (parsing, linking, writing) before it is recorded as failed; the
+# hard limit kills a worker child stuck in C code, and the document is failed on redelivery.
+DOCUMENT_SOFT_LIMIT = 120
+DOCUMENT_HARD_LIMIT = 150
 
 
 def _source(name: str) -> Source:
@@ -35,11 +40,15 @@ def _retry_or_fail(task, exc: Exception, source: str, path: str) -> dict:
     """Retry with exponential backoff; after the last retry, record the failure and give up."""
     if task.request.retries < MAX_RETRIES:
         raise task.retry(exc=exc, countdown=min(60, 2 ** task.request.retries))
-    error = f"gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}"
+    return _record_failure(source, path, f"gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")
+
+
+def _record_failure(source_name: str, path: str, error: str) -> dict:
+    """Record a document's failure through the service (which keeps its last good talks) and say so."""
     try:
-        get_store().put_document(source, path, None, [], None, None, None, error)
-    except RETRYABLE_ERRORS:
-        pass  # the store is still down; the next re-import scan will find the document again
+        make_service(get_store()).record_failure(_source(source_name), path, error)
+    except (*RETRYABLE_ERRORS, LookupError):
+        pass  # the store is down or the source is gone; the next re-import scan finds the document again
     return _failed(path, error)
 
 
@@ -67,7 +76,8 @@ def _outcome(path: str, summary, conference: str | None) -> dict:
             "conference": conference}
 
 
-@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=DOCUMENT_SOFT_LIMIT,
+          time_limit=DOCUMENT_HARD_LIMIT)
 def import_document(self, source_name: str, path: str, lease_owner: str | None = None) -> dict:
     """Import one document of a source (skipped if its content is unchanged)."""
     try:
@@ -82,9 +92,14 @@ def import_document(self, source_name: str, path: str, lease_owner: str | None =
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:  # the source left the configuration: nothing to retry
         return _failed(path, str(exc))
+    except SoftTimeLimitExceeded:
+        return _record_failure(source_name, path, f"took more than {DOCUMENT_SOFT_LIMIT} s to import")
+    except Exception as exc:  # noqa: BLE001 - a bug or a refused write fails this document, never the run
+        return _record_failure(source_name, path, f"{type(exc).__name__}: {exc}")
 
 
-@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=DOCUMENT_SOFT_LIMIT,
+          time_limit=DOCUMENT_HARD_LIMIT)
 def remove_document(self, source_name: str, path: str, lease_owner: str | None = None) -> dict:
     """Remove a document that left its source, and its talks from every table."""
     try:
@@ -96,6 +111,8 @@ def remove_document(self, source_name: str, path: str, lease_owner: str | None =
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:
         return _failed(path, str(exc))
+    except Exception as exc:  # noqa: BLE001 - as for import_document: the run must end
+        return _failed(path, f"{type(exc).__name__}: {exc}")
 
 
 @app.task(acks_late=True)
@@ -144,14 +161,18 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
     # Two workers relinking one conference at once may each have read the other's facts half
     # written; one serial relink of every touched conference here makes the run's end state exact.
     service = make_service(store)
-    for conference_id in sorted({o["conference"] for o in outcomes if o.get("conference")}):
-        relinked = service.relink(conference_id)
-        run["talks_written"] += relinked.talks_written
-        run["talks_deleted"] += relinked.talks_deleted
-        if relinked.tags_touched:
-            service.refresh_tag_counts(relinked.tags_touched)
-    store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
-    store.release_lease("reimport", run["lease_owner"])
+    try:
+        for conference_id in sorted({o["conference"] for o in outcomes if o.get("conference")}):
+            relinked = service.relink(conference_id)
+            run["talks_written"] += relinked.talks_written
+            run["talks_deleted"] += relinked.talks_deleted
+            if relinked.tags_touched:
+                service.refresh_tag_counts(relinked.tags_touched)
+    except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
+        run.update(status="failed", errors=[*run["errors"], f"relinking at the end of the run: {exc}"])
+    finally:
+        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+        store.release_lease("reimport", run["lease_owner"])
     return _serialisable(run)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from archive.domain import Conference, DocumentError, ParsedDocument, ParsedTalk, Speaker
+from archive.domain import Conference, DocumentError, ParsedDocument, ParsedTalk, Speaker, WriteRefused
 from archive.service import ArchiveService, build_talks, document_day
 from archive.sources import DocumentInput, Source
 from tests.fakes import FakeStore
@@ -203,3 +203,38 @@ def test_catalogue_event_dates_come_from_its_talks():
                                               b=video("Two", "Bob Jones", "2012-03-09", "https://v/2")))
     conference = store.conferences["pycon-us-2012"]
     assert (conference.start, conference.end) == (date(2012, 3, 9), date(2012, 3, 11))
+
+
+class RefusingStore(FakeStore):
+    """A store whose database refuses any talk titled "Poison", as a node refuses a batch too large."""
+
+    def write_talk(self, talk, conference, day, keys, stale, wait=True):
+        if talk.title == "Poison":
+            raise WriteRefused("the database refused a write: InvalidRequest: Batch too large")
+        return super().write_talk(talk, conference, day, keys, stale, wait)
+
+
+def test_a_write_the_database_refuses_fails_its_document_alone_and_the_next_run_recovers():
+    store = RefusingStore()
+    svc = ArchiveService(store, fake_parse, fake_tag)
+    summary = svc.sync_source(SOURCE, docs(a="One|Ann Smith|web", b="Poison|Bo Li|db", c="Three|Cy Young|web"))
+    assert summary.failed == 1 and summary.errors[0][0].endswith(":b") and "Batch too large" in summary.errors[0][1]
+    assert {t.title for t, _ in store.talks.values()} == {"One", "Three"}
+    assert not any(t.title == "Poison" for t in store.source_facts("pycon-us-2012").notes)
+    # Unchanged, the poisoned document is reported again and stops nothing; removed, it leaves no trace.
+    again = svc.sync_source(SOURCE, docs(a="One|Ann Smith|web", b="Poison|Bo Li|db", c="Three|Cy Young|web"))
+    assert again.failed == 1 and again.unchanged == 2
+    fixed = svc.sync_source(SOURCE, docs(a="One|Ann Smith|web", c="Three|Cy Young|web"))
+    assert fixed.failed == 0 and fixed.removed == 1 and store.get_document(SOURCE.name, "b") is None
+
+
+def test_a_failure_recorded_by_a_task_keeps_its_talks_so_removal_leaves_no_ghost():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web", b="Two|Bob Jones|db"))
+    # What a document task records after its last retry (before, it kept no talk ids: ghost talks).
+    svc.record_failure(SOURCE, "b", "gave up after 5 retries: OSError: disk")
+    assert store.get_document(SOURCE.name, "b")["talk_ids"] == {t.id for t, _ in store.talks.values()
+                                                                if t.title == "Two"}
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    assert {t.title for t, _ in store.talks.values()} == {"One"}
+    assert [t.title for t in store.source_facts("pycon-us-2012").notes] == ["One"]
