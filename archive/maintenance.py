@@ -14,7 +14,7 @@ from typing import Iterable
 
 from archive.audit import INDEX_KEY_COLUMNS, audit, expected_rows
 from archive.denorm import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
-from archive.service import document_hash
+from archive.service import document_hash, with_catalogue
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
@@ -36,7 +36,7 @@ def plan_source(store, source: Source) -> ReimportPlan:
     plan = ReimportPlan(source.name)
     known = store.documents_of(source.name)
     present = list_documents(source)
-    hints = source_hints(source, len(present))
+    hints = with_catalogue(store, source_hints(source, len(present)), source)
     for rel in present:
         doc: DocumentInput = read_document(source, rel)
         row = known.get(rel)

@@ -183,6 +183,15 @@ def _talk_id(conference_id: str, talk: ParsedTalk, document_id: str) -> str:
     return talk_id(conference_id, f"{talk.title} {who}")
 
 
+def with_catalogue(store: TalkStore, hints: Hints, source: Source) -> Hints:
+    """Return hints with the titles of the conference's catalogue talks: a heading that names one is a
+    talk. They are part of the documents' hashes, so a catalogue change re-reads the notes once."""
+    if source.kind != "notes" or source.conference is None:
+        return hints
+    titles = frozenset(fold(t.title) for t in store.source_facts(source.conference.id).catalogue)
+    return replace(hints, catalogue_titles=titles)
+
+
 def document_hash(source: Source, doc: DocumentInput, hints: Hints) -> str:
     """Return the hash a document is recorded with: its bytes, the parser version and what of the
     source's hints changes its parse (a new layout setting re-imports the source)."""
@@ -279,7 +288,7 @@ class ArchiveService:
     def hints(self, source: Source) -> Hints:
         """Return what the source tells layout inference, worked out once per service."""
         if source.name not in self._hints:
-            self._hints[source.name] = self._hints_of(source)
+            self._hints[source.name] = with_catalogue(self.store, self._hints_of(source), source)
         return self._hints[source.name]
 
     # -- step 1: documents -> source facts --------------------------------------------------------

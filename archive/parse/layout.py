@@ -12,6 +12,7 @@ a newcomer can follow the sum.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -97,11 +98,28 @@ class Hints:
     documents: int | None = None         # notes documents in the source (None: unknown)
     conference_name: str = ""
     conference_id: str = ""
+    catalogue_titles: frozenset[str] = frozenset()  # folded titles of the conference's catalogue talks
 
     def salt(self) -> str:
         """Return what of these hints changes a parse, for the documents' content hashes."""
         many = "?" if self.documents is None else ("1" if self.documents <= 1 else "n")
-        return f"{self.layout}/{self.talk_heading_level or ''}/{many}/{self.conference_name}"
+        titles = hashlib.sha1("\n".join(sorted(self.catalogue_titles)).encode()).hexdigest()[:8] \
+            if self.catalogue_titles else ""
+        return f"{self.layout}/{self.talk_heading_level or ''}/{many}/{self.conference_name}/{titles}"
+
+
+def in_catalogue(title: str, hints: Hints) -> bool:
+    """Return whether a heading names a talk of the conference's catalogue (same words, or all of a
+    title of three words or more inside the other)."""
+    if not hints.catalogue_titles:
+        return False
+    words = fold(split_title(title)[0])
+    if words in hints.catalogue_titles:
+        return True
+    if len(words.split()) < 3:
+        return False
+    padded = f" {words} "
+    return any(padded in f" {t} " or (len(t.split()) >= 3 and f" {t} " in padded) for t in hints.catalogue_titles)
 
 
 @dataclass(frozen=True)
@@ -313,7 +331,7 @@ def _decide_single_top(outline: Outline, top: Node, hints: Hints, doc_day, score
         if not names_collection(top.title, hints):
             scores.add("single", 3, f"{top.title!r} is followed by the speaker heading {first.title!r}")
     _weigh_title(top, outline, hints, scores)
-    _weigh_children(children, scores)
+    _weigh_children(children, scores, hints)
     _weigh_source(hints, scores)
     if scores.collection > scores.single:
         return _collection_plan(outline, children, doc_day, scores.evidence, title=top.title)
@@ -334,10 +352,16 @@ def _weigh_title(top: Node, outline: Outline, hints: Hints, scores: _Scores) -> 
         scores.add("single", 2, f"{top.title!r} names a kind of talk")
     if matches_stem(top.title, outline.path):
         scores.add("single", 2, f"{top.title!r} matches the file name")
+    if in_catalogue(top.title, hints):
+        scores.add("single", 3, f"{top.title!r} is a talk in the catalogue")
 
 
-def _weigh_children(children: list[Node], scores: _Scores) -> None:
+def _weigh_children(children: list[Node], scores: _Scores, hints: Hints = Hints()) -> None:
     """Weigh whether the sections below read as talks or as parts of one talk's notes."""
+    listed = [c for c in children if in_catalogue(c.title, hints)]
+    if len(listed) >= 2:
+        scores.add("collection", 3, f"{len(listed)} of {len(children)} sections are talks in the catalogue "
+                                    f"(e.g. {listed[0].title!r})")
     talky = [c for c in children if _talk_evidence(c)]
     parts = [c for c in children if is_part_title(c.title)]
     days = [c for c in children if is_day_heading(c.title) and c.children]
@@ -370,8 +394,10 @@ def _decide_many_tops(outline: Outline, hints: Hints, doc_day, scores: _Scores) 
     first = tops[0]
     if doc_day and any(day_hint(w) for w in [PurePosixPath(outline.path).stem]):
         scores.add("collection", 2, f"the file name {PurePosixPath(outline.path).name!r} names a day")
-    _weigh_children(tops, scores)
+    _weigh_children(tops, scores, hints)
     _weigh_source(hints, scores)
+    if in_catalogue(first.title, hints) and not any(in_catalogue(t.title, hints) for t in tops[1:]):
+        scores.add("single", 3, f"{first.title!r} is a talk in the catalogue and the other headings are not")
     first_talky = _talk_evidence(first) and not is_lightning_section(first.title)
     rest_talky = [t for t in tops[1:] if _talk_evidence(t)]
     if first_talky and not rest_talky:
