@@ -138,9 +138,9 @@ def test_a_lightning_file_with_a_heading_per_talk_and_a_front_matter_day_post():
 
 def test_headings_that_name_catalogue_talks_are_talks():
     text = "## Fast Python\n\nnotes\n\n## Async all the way\n\nmore\n"
-    assert [t.title for t in talks(text, "python-speed.md")] == ["Python speed"]  # no evidence: one talk, as most files are
+    assert [t.title for t in talks(text, "speed.md")] == ["Speed"]  # no evidence: one talk, as most files are
     listed = Hints(documents=12, catalogue_titles=frozenset({"fast python", "async all the way", "other"}))
-    parsed = parse_document(text, "python-speed.md", listed)
+    parsed = parse_document(text, "speed.md", listed)
     assert [t.title for t in parsed.talks] == ["Fast Python", "Async all the way"]
     assert any("in the catalogue" in e for e in parsed.evidence)
     assert listed.salt() != Hints(documents=12).salt()
