@@ -8,11 +8,13 @@ bytes of an upload or file into the text parse_document takes.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from pathlib import PurePath
 
-from archive.domain import DocumentError, ParsedDocument
-from archive.parse.layout import Hints
+from archive.domain import DocumentError, ParsedDocument, ParsedTalk
+from archive.parse import limits
+from archive.parse.layout import Hints, title_from_path
 from archive.parse.markdown import parse_markdown
 from archive.parse.rst import parse_rst
 from archive.parse.text import looks_like_text_export, parse_text
@@ -102,6 +104,31 @@ def parse_document(text: str, filename: str, hints: Hints = Hints()) -> ParsedDo
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parser = {"rst": parse_rst, "markdown": parse_markdown, "text": parse_text}[detect_format(text, filename)]
     try:
-        return parser(text, filename, hints)
+        with limits.time_limit(limits.PARSE_SECONDS, filename):
+            document = parser(text, filename, hints)
     except RecursionError as exc:  # pathological nesting: the document's fault, not a crash
         raise DocumentError(f"{filename}: the document is nested too deeply to parse") from exc
+    return _bounded(document, filename)
+
+
+def _bounded(document: ParsedDocument, filename: str) -> ParsedDocument:
+    """Return the document with every title non-empty and bounded, and a reason when it has no talks."""
+    fallback = title_from_path(filename) or "Untitled"
+    warnings = list(document.warnings)
+    talks = tuple(_titled(talk, fallback, warnings) for talk in document.talks)
+    if not talks and not any(w.startswith("no talks") for w in warnings):
+        warnings.append("no talks: " + ("; ".join(document.evidence) or "nothing in the document reads as a talk"))
+    title = limits.cut_title(" ".join(document.title.split()) or fallback)
+    return dataclasses.replace(document, title=title, talks=talks, warnings=tuple(warnings))
+
+
+def _titled(talk: ParsedTalk, fallback: str, warnings: list[str]) -> ParsedTalk:
+    """Return the talk with a non-empty title of at most limits.MAX_TITLE_CHARS characters."""
+    title = " ".join(talk.title.split())
+    if not title:
+        warnings.append(f"talk {talk.ordinal}: no title; titled {fallback!r} from the file name")
+        title = fallback
+    elif len(title) > limits.MAX_TITLE_CHARS:
+        warnings.append(f"talk {talk.ordinal}: a title of {len(title)} characters, cut to {limits.MAX_TITLE_CHARS}")
+        title = limits.cut_title(title)
+    return talk if title == talk.title else dataclasses.replace(talk, title=title)

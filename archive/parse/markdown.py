@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from archive.domain import ParsedDocument, ParsedTalk
-from archive.parse import layout
+from archive.parse import layout, limits
 from archive.parse.days import day_hint
 from archive.parse.talks import build_talk, count_words, number_talks, read_metadata, source_slice
 
@@ -271,6 +271,7 @@ class _Document:
 def parse_markdown(text: str, filename: str, hints: layout.Hints = layout.Hints()) -> ParsedDocument:
     """Parse Markdown notes into a document title and its talks, as layout inference plans them."""
     doc = _Document(text)
+    limits.check_headings(len(doc.headings), filename)
     outline = doc.outline(filename)
     plan = layout.plan_document(outline, hints)
     talks = [doc.talk(t) for t in plan.talks]

@@ -14,15 +14,16 @@ import re
 from io import StringIO
 from pathlib import Path
 
-from docutils import frontend, nodes, utils
+from docutils import frontend, nodes, statemachine, utils
 from docutils.core import publish_doctree
 from docutils.parsers import rst
+from docutils.parsers.rst import roles
 from docutils.readers import standalone
 from docutils.transforms import writer_aux
 from docutils.writers import html5_polyglot
 
 from archive.domain import DocumentError, ParsedDocument, ParsedTalk
-from archive.parse import layout, sphinx_compat
+from archive.parse import layout, limits, sphinx_compat
 from archive.parse.days import day_hint
 from archive.parse.talks import Meta, build_talk, count_words, is_non_talk, number_talks, read_metadata, source_slice
 from archive.parse.text import render_text
@@ -45,6 +46,7 @@ SAFE_SETTINGS = {
     "strip_comments": True,
     "pep_references": False,
     "rfc_references": False,
+    "tab_width": 8,
 }
 MAX_WARNINGS = 50
 INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this is an index page
@@ -63,9 +65,15 @@ class _Parser(rst.Parser):
         self.messages: list[str] = []
 
     def parse(self, inputstring, document) -> None:
-        """Parse inputstring into document, observing its reporter."""
+        """Parse inputstring into document, observing its reporter; roles it defines stay in it."""
         document.reporter.attach_observer(self._observe)
-        super().parse(inputstring, document)
+        # ".. role::" and ".. default-role::" write docutils' process-wide role table: undo that.
+        saved = dict(roles._roles)
+        try:
+            super().parse(inputstring, document)
+        finally:
+            roles._roles.clear()
+            roles._roles.update(saved)
 
     def _observe(self, message: nodes.system_message) -> None:
         """Keep a warning or error (level >= 2) as "line N: message"."""
@@ -73,6 +81,14 @@ class _Parser(rst.Parser):
             text = message.children[0].astext() if message.children else message.astext()
             line = message.get("line")
             self.messages.append(f"line {line}: {text}" if line else text)
+
+
+class _Reader(standalone.Reader):
+    """The standalone reader, with the substitution budget checked before substitutions expand."""
+
+    def get_transforms(self):
+        """Return the standard transforms and the substitution budget."""
+        return super().get_transforms() + [limits.SubstitutionBudget]
 
 
 def _plain_markup(raw: str) -> str:
@@ -165,8 +181,13 @@ class _Document:
     def __init__(self, text: str, filename: str) -> None:
         settings = _settings()
         self.parser = _Parser()
+        limits.check_line_lengths(statemachine.string2lines(text, settings.tab_width, convert_whitespace=True),
+                                  filename)
         try:
-            self.tree = publish_doctree(text, source_path=filename, parser=self.parser, settings=settings)
+            self.tree = publish_doctree(text, source_path=filename, reader=_Reader(), parser=self.parser,
+                                        settings=settings)
+        except (DocumentError, RecursionError):
+            raise
         except Exception as exc:  # a docutils bug on odd input is the document's problem, not ours
             raise DocumentError(f"cannot parse reStructuredText in {filename}: {exc}") from exc
         # docutils turns \v and \f into spaces and splits lines like str.splitlines: so do we.
@@ -180,6 +201,7 @@ class _Document:
         # The HTML writer's own transform, which we bypass by rendering node lists ourselves.
         writer_aux.Admonitions(self.tree).apply()
         self.sections = list(self.tree.findall(nodes.section))
+        limits.check_headings(len(self.sections), filename)
 
     def start(self, section: nodes.section) -> int:
         """Return the 0-based line where a section's heading (overline included) starts."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archive.domain import ParsedDocument, fold
-from archive.parse import layout
+from archive.parse import layout, limits
 from archive.parse.talks import build_talk, is_non_talk, number_talks, read_metadata, source_slice
 
 TOC_LINE = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\t(?P<title>[^\t]+?)\t+(?P<page>\d+)\s*$")
@@ -178,6 +178,7 @@ def parse_text(text: str, filename: str, hints: layout.Hints = layout.Hints()) -
     title = next((l.strip() for l in lines if l.strip() and not TOC_LINE.match(l)), Path(filename).stem)
     if len(toc) < MIN_TOC_LINES:
         return parse_plain(text, filename, hints)
+    limits.check_headings(len(toc), filename)
     entries = [(m.group("number"), " ".join(m.group("title").split()))
                for _, m in toc if "." not in m.group("number")]  # top-level entries only
     cursor = toc[-1][0] + 1
