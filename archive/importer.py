@@ -79,7 +79,8 @@ def run_import(store: TalkStore, sources_file: Path, names: Iterable[str] = (), 
                 progress=(lambda outcome, s=source: progress(s, outcome)) if progress else None,
             ))
         return total
-    for source in select_sources(configured, names):
+    # The catalogue first: notes read the titles of their conference's catalogue talks as evidence.
+    for source in sorted(select_sources(configured, names), key=lambda s: s.kind != "catalogue"):
         docs = list_documents(source)
         if on_source:
             on_source(source, len(docs))
