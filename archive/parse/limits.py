@@ -70,11 +70,11 @@ class SubstitutionBudget(Transform):
         """Raise DocumentError when the expansion would pass one of the limits."""
         self.costs: dict[str, tuple[int, int, int]] = {}
         refs = depth = chars = 0
+        # docutils expands every reference, those inside the definitions themselves too.
         for ref in self.document.findall(nodes.substitution_reference):
-            if not _in_definition(ref):
-                more, deep, size = self.cost(ref, ())
-                refs, depth, chars = refs + 1 + more, max(depth, deep), chars + size
-                self.check(refs, depth, chars, ref["refname"])
+            more, deep, size = self.cost(ref, ())
+            refs, depth, chars = refs + 1 + more, max(depth, deep), chars + size
+            self.check(refs, depth, chars, ref["refname"])
 
     def key(self, ref: nodes.substitution_reference) -> str | None:
         """Return the definition a reference names, as docutils looks it up."""
@@ -105,14 +105,6 @@ class SubstitutionBudget(Transform):
                                    (chars, MAX_SUBSTITUTION_CHARS, "characters of substituted text")):
             if count > limit:
                 raise DocumentError(f"{source}: expanding substitution |{name}| passes the limit of {limit} {what}")
-
-
-def _in_definition(node: nodes.Node) -> bool:
-    """Return whether a node lies inside a substitution definition."""
-    parent = node.parent
-    while parent is not None and not isinstance(parent, nodes.substitution_definition):
-        parent = parent.parent
-    return parent is not None
 
 
 def _usable() -> bool:

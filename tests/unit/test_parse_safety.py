@@ -140,10 +140,10 @@ def test_pathological_nesting_is_a_document_error_not_an_exit():
 
 # Issue 12: bounds on parser work, silent loss, and state leaking between documents.
 
-def nested_substitutions(depth: int, fan_out: int) -> str:
+def nested_substitutions(depth: int, fan_out: int, use: str = "|s0|") -> str:
     """Return a 1-2 KB reST talk whose |s0| expands to fan_out ** depth copies."""
     defs = "".join(f".. |s{i}| replace:: {' '.join([f'|s{i + 1}|'] * fan_out)}\n" for i in range(depth))
-    return rst_talk(f"|s0|\n\n{defs}.. |s{depth}| replace:: x\n")
+    return rst_talk(f"{use}\n\n{defs}.. |s{depth}| replace:: x\n")
 
 
 def test_nested_substitutions_are_refused_quickly():
@@ -152,6 +152,8 @@ def test_nested_substitutions_are_refused_quickly():
         parse_document(nested_substitutions(10, 3), "subst.rst")  # was 50 s
     with pytest.raises(DocumentError, match=r"subst\.rst: .*limit of 1000 substitution references"):
         parse_document(nested_substitutions(4, 10), "subst.rst")
+    with pytest.raises(DocumentError, match="limit of 1000"):  # docutils expands the definitions too
+        parse_document(nested_substitutions(7, 6, use="No reference here."), "subst.rst")
     assert time.monotonic() - started < 2
 
 
