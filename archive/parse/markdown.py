@@ -22,7 +22,7 @@ _MISSING_SPACE = re.compile(r"^(#{1,6})(?=[^#\s])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?|day|date)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
 _FRONT_MATTER_KEY = re.compile(r"^[\w-]+\s*:")
-_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
+_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _MD = MarkdownIt("commonmark", {"html": False})
 MAX_LEAD_LINES = 3
 

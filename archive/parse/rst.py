@@ -51,7 +51,7 @@ SAFE_SETTINGS = {
 MAX_WARNINGS = 50
 INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this is an index page
 _LIGHTNING_TITLE_MAX = 120
-_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
+_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _UNRESOLVED = re.compile(r"^(?:`?(?P<reference>[^`]+?)`?__?|:[\w:.+-]+:`(?P<role>[^`]*)`)$", re.DOTALL)
 
 sphinx_compat.register()

@@ -123,7 +123,7 @@ def _find_title(lines: Sequence[str], title: str, start: int) -> int | None:
 
 
 _META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
-_DASH_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<title>[^-\u2013\s][^\n]*?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
+_DASH_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 
 
 def _text_items(lines: Sequence[str]) -> list[layout.Item]:
