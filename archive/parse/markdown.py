@@ -16,13 +16,11 @@ from markdown_it.token import Token
 from archive.domain import ParsedDocument, ParsedTalk
 from archive.parse import layout, limits
 from archive.parse.days import day_hint
-from archive.parse.talks import build_talk, count_words, number_talks, read_metadata, source_slice
+from archive.parse.talks import (build_talk, count_words, dash_lines, item_title, number_talks, read_metadata,
+                                 source_slice, split_meta_lines)
 
 _MISSING_SPACE = re.compile(r"^(#{1,6})(?=[^#\s])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?|day|date)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
-_FRONT_MATTER_KEY = re.compile(r"^[\w-]+\s*:")
-_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _MD = MarkdownIt("commonmark", {"html": False})
 MAX_LEAD_LINES = 3
 
@@ -53,32 +51,6 @@ def fix_headings(text: str) -> str:
             fence = None
         out.append(line)
     return "\n".join(out)
-
-
-def split_front_matter(lines: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Return lines with a leading front matter block or "title:" lines blanked, and their values."""
-    meta: dict[str, str] = {}
-    out = list(lines)
-    first = next((i for i, l in enumerate(lines) if l.strip()), None)
-    if first is None:
-        return out, meta
-    if lines[first].strip() == "---":
-        close = next((i for i in range(first + 1, min(len(lines), first + 60)) if lines[i].strip() in ("---", "...")),
-                     None)
-        if close is not None and all(not l.strip() or _FRONT_MATTER_KEY.match(l) or l.startswith((" ", "-"))
-                                     for l in lines[first + 1:close]):
-            for i in range(first, close + 1):
-                match = _META.match(lines[i])
-                if match:
-                    meta.setdefault(match.group("key").lower().rstrip("s"), match.group("value").strip().strip("'\""))
-                out[i] = ""
-            return out, meta
-    index = first
-    while index < len(lines) and (match := _META.match(lines[index])):
-        meta.setdefault(match.group("key").lower().rstrip("s"), match.group("value").strip())
-        out[index] = ""
-        index += 1
-    return out, meta
 
 
 def _inline_lines(inline: Token) -> list[tuple[str, list[str]]]:
@@ -116,7 +88,7 @@ class _Document:
 
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        cleared, self.meta = split_front_matter(self.lines)
+        cleared, self.meta = split_meta_lines(self.lines)
         self.fixed = fix_headings("\n".join(cleared)).split("\n")
         self.env: dict = {}
         tokens = _MD.parse("\n".join(self.fixed), self.env)
@@ -158,8 +130,9 @@ class _Document:
             elif tok.type in ("fence", "code_block"):
                 words.append(tok.content)
         own.plain = "\n".join(words)
-        if not own.items:
-            own.items = self._dash_items(own.paragraphs, start)
+        if not own.items:  # "Title - point - point" paragraphs
+            own.items = [layout.Item(title, points, start) for lines in own.paragraphs
+                         for title, points in dash_lines(lines)]
         return own
 
     def _item(self, start: int, end: int, tokens: list[Token], index: int) -> layout.Item:
@@ -167,21 +140,9 @@ class _Document:
         inline = next((t for t in tokens[index:] if t.type == "inline"), None)
         first = _inline_lines(inline)[0][0] if inline is not None else ""
         raw = self.fixed[start:end]
-        rest = textwrap.dedent("\n".join(l for l in raw[1:])).split("\n") if len(raw) > 1 else []
-        title, _, tail = first.partition(" - ")
-        body = ([tail] if tail and len(title) >= 3 else []) + [l for l in rest if l.strip()]
-        return layout.Item(title=(title if tail and len(title) >= 3 else first).strip(), body=tuple(body), line=start)
-
-    @staticmethod
-    def _dash_items(paragraphs: list[list[str]], start: int) -> list[layout.Item]:
-        """Return "Title - point - point" lines as items, when a paragraph is made of them."""
-        items = []
-        for lines in paragraphs:
-            matches = [_DASH_ITEM.match(l) for l in lines]
-            if len(lines) >= 2 and all(matches):
-                items += [layout.Item(m.group("title").strip(), tuple(re.split(r"\s+[-\u2013]\s+", m.group("rest"))),
-                                      start) for m in matches]
-        return items
+        rest = textwrap.dedent("\n".join(raw[1:])).split("\n") if len(raw) > 1 else []
+        title, points = item_title(first)
+        return layout.Item(title=title, body=points + tuple(l for l in rest if l.strip()), line=start)
 
     def first_child_start(self, index: int) -> int:
         """Return the line where a heading's own text ends: its first subheading, or its end."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from io import StringIO
-from pathlib import Path
 
 from docutils import frontend, nodes, statemachine, utils
 from docutils.core import publish_doctree
@@ -25,7 +24,8 @@ from docutils.writers import html5_polyglot
 from archive.domain import DocumentError, ParsedDocument, ParsedTalk
 from archive.parse import layout, limits, sphinx_compat
 from archive.parse.days import day_hint
-from archive.parse.talks import Meta, build_talk, count_words, is_non_talk, number_talks, read_metadata, source_slice
+from archive.parse.talks import (Meta, build_talk, count_words, dash_lines, is_non_talk, item_title, number_talks,
+                                 read_metadata, source_slice)
 from archive.parse.text import render_text
 
 SAFE_SETTINGS = {
@@ -51,7 +51,6 @@ SAFE_SETTINGS = {
 MAX_WARNINGS = 50
 INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this is an index page
 _LIGHTNING_TITLE_MAX = 120
-_DASH_ITEM = re.compile(r"^\s*(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 _UNRESOLVED = re.compile(r"^(?:`?(?P<reference>[^`]+?)`?__?|:[\w:.+-]+:`(?P<role>[^`]*)`)$", re.DOTALL)
 
 sphinx_compat.register()
@@ -259,21 +258,15 @@ class _Document:
         for node in body:
             if isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
                 for item in node.children:
-                    text = item.astext().strip()
-                    title, _, rest = text.partition("\n")
-                    head, sep, tail = title.partition(" - ")
-                    lines = ([tail] if sep and len(head) >= 3 else []) + [l for l in rest.split("\n") if l.strip()]
+                    first, _, rest = item.astext().strip().partition("\n")
+                    title, points = item_title(first)
+                    lines = [*points, *(l for l in rest.split("\n") if l.strip())]
                     para = nodes.paragraph(text="\n".join(lines)) if lines else None
-                    items.append(((head if sep and len(head) >= 3 else title).strip(), [para] if para else [],
-                                  (item.line or node.line or 1) - 1))
+                    items.append((title, [para] if para else [], (item.line or node.line or 1) - 1))
             elif isinstance(node, nodes.paragraph):
-                lines = node.astext().split("\n")
-                matches = [_DASH_ITEM.match(l) for l in lines]
-                if len(lines) >= 2 and all(matches):
-                    for m in matches:
-                        points = re.split(r"\s+[-\u2013]\s+", m.group("rest"))
-                        items.append((m.group("title").strip(), [nodes.raw("", render_text(
-                            [f"- {p}" for p in points]), format="html")], (node.line or 1) - 1))
+                for title, points in dash_lines(node.astext().split("\n")):
+                    items.append((title, [nodes.raw("", render_text([f"- {p}" for p in points]), format="html")],
+                                  (node.line or 1) - 1))
         return items
 
     def node(self, section: nodes.section) -> layout.Node:

@@ -42,8 +42,16 @@ _ASIDE = re.compile(r"^(?P<title>.*\S)\s*\((?P<aside>[^()]{1,40})\)$")
 # "Keynote - Fostering Community", "Keynote: Paul Graham, YCombinator".
 _KIND_PREFIX = re.compile(r"^(?P<kind>keynote|panel|tutorial|lightning talk)\s*(?:[:\-\u2013\u2014|]\s*)(?P<rest>\S.*)$",
                           re.IGNORECASE)
-_KINDS = {"keynote": "keynote", "keynotes": "keynote", "panel": "panel", "tutorial": "tutorial",
-          "workshop": "tutorial", "lightning": "lightning"}
+# Words that name a kind of talk, and the kind they name (headings, asides, file names).
+KIND_WORDS = {"keynote": "keynote", "keynotes": "keynote", "panel": "panel", "tutorial": "tutorial",
+              "workshop": "tutorial", "lightning": "lightning"}
+# "Title - point - point": a lightning talk on one line (the title ends on a non-space, so a long
+# run of spaces cannot make the match backtrack quadratically).
+_DASH_LINE = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
+_POINT_SEP = re.compile(r"\s+[-\u2013]\s+")
+# "title: ...", "speaker: ..." lines at the top of a document, or in its front matter.
+_META_TOP = re.compile(r"^\s*(?P<key>title|speakers?|presenters?|day|date)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
+_FRONT_MATTER_KEY = re.compile(r"^[\w-]+\s*:")
 
 _ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
@@ -74,6 +82,59 @@ class Meta:
         """Add a link unless the same kind and URL is already there."""
         if url and not any(l.kind == kind and l.url == url for l in self.links):
             self.links.append(Link(kind, url))
+
+
+def kind_word(text: str) -> str | None:
+    """Return the kind of talk a text names ("Keynote: ...", "(Panel)", "lightning_sat"), if any."""
+    return next((KIND_WORDS[w] for w in fold(text).split() if w in KIND_WORDS), None)
+
+
+def dash_line(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """Return (title, points) of a "Title - point - point" line, or None."""
+    match = _DASH_LINE.match(line)
+    if not match:
+        return None
+    return match.group("title").strip(), tuple(_POINT_SEP.split(match.group("rest")))
+
+
+def dash_lines(lines: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Return the (title, points) of a block made only of "Title - point" lines (two or more), else []."""
+    found = [dash_line(line) for line in lines]
+    return found if len(lines) >= 2 and all(found) else []
+
+
+def item_title(first_line: str) -> tuple[str, tuple[str, ...]]:
+    """Return the title of a list item and the points its first line adds ("Pip tricks - hashes")."""
+    found = dash_line(first_line)
+    return found if found and len(found[0]) >= 3 else (first_line.strip(), ())
+
+
+def split_meta_lines(lines: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Return lines with a leading front matter block or "title:" lines blanked, and their values
+    (keys: title, speaker, presenter, day, date)."""
+    meta: dict[str, str] = {}
+    out = list(lines)
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if first is None:
+        return out, meta
+    block = range(first, first + 1)
+    if lines[first].strip() == "---":
+        close = next((i for i in range(first + 1, min(len(lines), first + 60))
+                      if lines[i].strip() in ("---", "...")), None)
+        if close is not None and all(not l.strip() or _FRONT_MATTER_KEY.match(l) or l.startswith((" ", "-"))
+                                     for l in lines[first + 1:close]):
+            block = range(first, close + 1)
+    if len(block) == 1:
+        end = first
+        while end < len(lines) and _META_TOP.match(lines[end]):
+            end += 1
+        block = range(first, end)
+    for i in block:
+        match = _META_TOP.match(lines[i])
+        if match:
+            meta.setdefault(match.group("key").lower().rstrip("s"), match.group("value").strip().strip("'\""))
+        out[i] = ""
+    return out, meta
 
 
 def is_non_talk(title: str) -> bool:
@@ -152,14 +213,14 @@ def clean_title(title: str) -> tuple[str, str | None, str | None]:
     aside = _ASIDE.match(title)
     if aside:
         words = aside.group("aside").split()
-        kind = next((_KINDS[w] for w in fold(aside.group("aside")).split() if w in _KINDS), None)
+        kind = kind_word(aside.group("aside"))
         # "(Very useful)", "(interesting)" read as comments; "(ZeroRPC)", "(Ginkgo)" name things.
         comment = len(words) <= 3 and any(w[:1].islower() for w in words[1:] or words)
         if kind or comment:
             title = aside.group("title").rstrip(" -:")
     prefix = _KIND_PREFIX.match(title)
     if prefix:
-        kind = _KINDS[fold(prefix.group("kind")).split()[0]]
+        kind = KIND_WORDS[fold(prefix.group("kind")).split()[0]]
         rest = prefix.group("rest").strip()
         people = split_speakers(rest)
         first = re.split(r"\s*,\s*", rest)[0]

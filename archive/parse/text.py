@@ -13,7 +13,8 @@ from pathlib import Path
 
 from archive.domain import ParsedDocument, fold
 from archive.parse import layout, limits
-from archive.parse.talks import build_talk, is_non_talk, number_talks, read_metadata, source_slice
+from archive.parse.talks import (build_talk, dash_line, is_non_talk, number_talks, read_metadata, source_slice,
+                                 split_meta_lines)
 
 TOC_LINE = re.compile(r"^(?P<number>\d+(?:\.\d+)*)\t(?P<title>[^\t]+?)\t+(?P<page>\d+)\s*$")
 MIN_TOC_LINES = 3
@@ -122,19 +123,16 @@ def _find_title(lines: Sequence[str], title: str, start: int) -> int | None:
     return None
 
 
-_META = re.compile(r"^\s*(?P<key>title|speakers?|presenters?)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
-_DASH_ITEM = re.compile(r"^\s*(?:[-*\u2022]\s+)?(?P<title>[^-\u2013\s](?:[^\n]*?\S)?)\s+[-\u2013]\s+(?P<rest>\S.*)$")
 
 
 def _text_items(lines: Sequence[str]) -> list[layout.Item]:
     """Return the lightning-talk candidates of plain text: "Title - point - point" lines or top bullets."""
     items: list[layout.Item] = []
     for index, line in enumerate(lines):
-        dash = _DASH_ITEM.match(line)
+        dash = dash_line(line)
         bullet = _BULLET.match(line) if not line[:1].isspace() else None
         if dash:
-            items.append(layout.Item(dash.group("title").strip(),
-                                     tuple(re.split(r"\s+[-\u2013]\s+", dash.group("rest"))), index))
+            items.append(layout.Item(dash[0], dash[1], index))
         elif bullet:
             items.append(layout.Item(bullet.group("text").strip(), (), index))
         elif line.strip() and items and line[:1].isspace():
@@ -147,12 +145,8 @@ def parse_plain(text: str, filename: str, hints: layout.Hints = layout.Hints()) 
     """Parse plain-text notes with no headings: one talk titled by a "title:" line or the file name,
     or a list of lightning talks."""
     lines = text.splitlines()
-    meta = {}
-    for line in lines[:5]:
-        match = _META.match(line)
-        if match:
-            meta.setdefault(fold(match.group("key")).rstrip("s"), match.group("value").strip())
-    body = [l for l in lines if not _META.match(l)] if meta else lines
+    cleared, meta = split_meta_lines(lines)
+    body = [l for l, kept in zip(lines, cleared) if kept or not l.strip()] if meta else lines
     firsts = tuple(l.strip() for l in body if l.strip())[:3]
     outline = layout.Outline(path=filename, preamble=firsts, preamble_items=tuple(_text_items(body)),
                              meta_title=meta.get("title"), meta_speakers=meta.get("speaker") or meta.get("presenter"))
