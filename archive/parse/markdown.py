@@ -81,6 +81,7 @@ class _Own:
     paragraphs: list[list[str]]
     plain: str
     items: list[layout.Item]
+    intro: list[str]
 
 
 class _Document:
@@ -108,10 +109,18 @@ class _Document:
 
     def own(self, start: int, end: int) -> _Own:
         """Return what lines[start:end] hold: metadata blocks, lead lines, words and list items."""
-        tokens = _MD.parse("\n".join(self.fixed[start:end]), dict(self.env))
-        own = _Own([], [], [], "", [])
+        own = self.scan("\n".join(self.fixed[start:end]), start)
+        if not own.items:  # "Title - point - point" paragraphs
+            own.items = [layout.Item(title, points, start) for lines in own.paragraphs
+                         for title, points in dash_lines(lines)]
+        return own
+
+    def scan(self, text: str, start: int = 0) -> _Own:
+        """Return what Markdown text holds (start: the line it begins on, for its list items)."""
+        tokens = _MD.parse(text, dict(self.env))
+        own = _Own([], [], [], "", [], [])
         words: list[str] = []
-        depth = 0
+        depth = paragraphs = 0
         for index, tok in enumerate(tokens):
             if tok.type in ("bullet_list_open", "ordered_list_open"):
                 depth += 1
@@ -120,19 +129,19 @@ class _Document:
             elif tok.type == "list_item_open" and depth == 1 and tok.map:
                 own.items.append(self._item(start + tok.map[0], start + tok.map[1], tokens, index))
             elif tok.type == "inline":
-                lines = _inline_lines(tok)
-                own.blocks.extend(lines)
-                words.append(" ".join(text for text, _ in lines))
-                if index and tokens[index - 1].type == "paragraph_open" and depth == 0:
-                    own.paragraphs.append([text for text, _ in lines])
-                    if len(own.lead) < MAX_LEAD_LINES:
-                        own.lead.extend(text for text, _ in lines[:MAX_LEAD_LINES - len(own.lead)])
+                lines = [text for text, _ in _inline_lines(tok)]
+                own.blocks.extend(_inline_lines(tok))
+                words.append(" ".join(lines))
+                if index and tokens[index - 1].type == "paragraph_open":
+                    paragraphs += 1
+                    if paragraphs <= 3 and len(lines) == 1:  # where a speaker is often named
+                        own.intro.append(lines[0])
+                    if depth == 0:
+                        own.paragraphs.append(lines)
+                        own.lead.extend(lines[:MAX_LEAD_LINES - len(own.lead)])
             elif tok.type in ("fence", "code_block"):
                 words.append(tok.content)
         own.plain = "\n".join(words)
-        if not own.items:  # "Title - point - point" paragraphs
-            own.items = [layout.Item(title, points, start) for lines in own.paragraphs
-                         for title, points in dash_lines(lines)]
         return own
 
     def _item(self, start: int, end: int, tokens: list[Token], index: int) -> layout.Item:
@@ -186,37 +195,19 @@ class _Document:
         skipped = {line for key in plan.skip for line in range(self.headings[key].start, self.headings[key].body)}
         body_lines = [self.fixed[i] for a, b in body for i in range(a, b) if i not in skipped]
         tokens_text = "\n".join(body_lines)
-        blocks, intro, plain = self._stats(tokens_text)
+        found = self.scan(tokens_text)
         return build_talk(
             plan.title,
             body_html=_MD.render(tokens_text, dict(self.env)),
-            body_text=plain,
+            body_text=found.plain,
             source=source_slice(self.lines, ranges[0][0], ranges[-1][1]),
-            meta=read_metadata(blocks),
+            meta=read_metadata(found.blocks),
             lightning=plan.kind == "lightning",
-            intro=intro,
+            intro=found.intro,
             speakers_text=plan.speakers,
             kind=plan.kind,
             day_hint=plan.day,
         )
-
-    def _stats(self, text: str):
-        """Return (metadata blocks, intro lines, plain text) of a talk's body."""
-        tokens = _MD.parse(text, dict(self.env))
-        blocks, intro, words = [], [], []
-        paragraphs = 0
-        for index, tok in enumerate(tokens):
-            if tok.type == "inline":
-                lines = _inline_lines(tok)
-                blocks.extend(lines)
-                words.append(" ".join(t for t, _ in lines))
-                if index and tokens[index - 1].type == "paragraph_open":
-                    paragraphs += 1
-                    if paragraphs <= 3 and len(lines) == 1:
-                        intro.append(lines[0][0])
-            elif tok.type in ("fence", "code_block"):
-                words.append(tok.content)
-        return blocks, intro, "\n".join(words)
 
     def _item_talk(self, plan: layout.TalkPlan) -> ParsedTalk:
         """Return a lightning talk from one list item or one "Title - point" line."""
