@@ -52,6 +52,7 @@ def _import(args, settings) -> int:
 
     from archive import storage
     from archive.importer import run_import
+    from archive.inspect import printable
 
     store = storage.connect(settings)
     bar = None
@@ -79,11 +80,11 @@ def _import(args, settings) -> int:
     if summary.linked or summary.unmatched:
         print(f"linking: {summary.linked} notes talks linked to the catalogue, {len(summary.unmatched)} left unmatched")
         for where in summary.unmatched:
-            print(f"  unmatched: {where}")
+            print(f"  unmatched: {printable(where)}")
     if summary.errors:
         print(f"rejected: {len(summary.errors)} documents")
-    for where, error in summary.errors:
-        print(f"  failed: {where}: {error}")
+    for where, error in summary.errors:  # file names and errors may hold terminal escapes
+        print(f"  failed: {printable(where)}: {printable(error)}")
     return 1 if args.strict and summary.failed else 0
 
 

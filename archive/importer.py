@@ -7,7 +7,8 @@ from typing import Callable, Iterable
 from archive.domain import ParsedDocument, Talk
 from archive.parse.layout import Hints
 from archive.service import ArchiveService, DocumentOutcome, ImportSummary, TalkStore
-from archive.sources import Source, SourceConfigError, counted_hints, list_documents, load_sources, read_document
+from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, list_documents, load_sources,
+                             read_document)
 
 
 def parse_bytes(data: bytes, filename: str, hints: Hints = Hints()) -> ParsedDocument:
@@ -49,11 +50,7 @@ def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
         root = source.path
         if not (path == root or root in path.parents):
             continue
-        docs = list_documents(source)
-        if root.is_file():
-            return source, docs
-        rel = path.relative_to(root).as_posix()
-        chosen = [d for d in docs if rel in (".", d) or d.startswith(rel.rstrip("/") + "/")]
+        chosen = documents_under(source, path)
         if not chosen:
             raise SourceConfigError(f"{path} is inside source {source.name!r} but matches none of its documents")
         return source, chosen

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archive.domain import DocumentError, ParsedDocument
 from archive.parse.days import resolve_day
-from archive.sources import (Source, SourceConfigError, counted_hints, list_documents, read_document,
+from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, read_document,
                              require_document)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -77,14 +77,9 @@ def _documents_under(source: Source, path: Path) -> list[str]:
     """Return the source's documents at or below path; a file named directly is read whatever its name."""
     if not path.exists():
         raise SourceConfigError(f"{path} does not exist")
-    root = source.path
-    if root.is_file():
-        return [root.name]
-    rel = path.relative_to(root).as_posix()
-    docs = [d for d in list_documents(source) if rel in (".", d) or d.startswith(rel.rstrip("/") + "/")]
-    if path.is_file() and rel not in docs:
-        docs.append(rel)
-    return docs
+    docs = documents_under(source, path)
+    rel = path.relative_to(source.path).as_posix() if not source.path.is_file() else source.path.name
+    return docs + [rel] if path.is_file() and rel not in docs else docs
 
 
 def inspect_document(source: Source, rel: str, parse) -> DocumentReport:

@@ -50,7 +50,13 @@ def source_hints(source: Source, documents: int | None = None) -> Hints:
 
 
 def counted_hints(source: Source) -> Hints:
-    """Return a source's hints with its documents counted (a gone source counts as unknown)."""
+    """Return a source's hints with its documents counted (a gone source counts as unknown).
+
+    A catalogue's documents are not counted: its files are parsed without layout hints, and a
+    document task must not list 21,715 files to learn nothing.
+    """
+    if source.kind == "catalogue":
+        return source_hints(source)
     try:
         return source_hints(source, len(list_documents(source)))
     except (SourceConfigError, OSError):
@@ -209,6 +215,14 @@ def _walk(root: Path) -> Iterator[Path]:
         dirs.sort()
         for name in sorted(files):
             yield Path(folder) / name
+
+
+def documents_under(source: Source, path: Path) -> list[str]:
+    """Return the source's documents at or below path (inside the source)."""
+    if source.path.is_file():
+        return list_documents(source)
+    rel = path.resolve().relative_to(source.path).as_posix()
+    return [d for d in list_documents(source) if rel in (".", d) or d.startswith(rel.rstrip("/") + "/")]
 
 
 def read_document(source: Source, rel: str) -> DocumentInput:

@@ -54,3 +54,14 @@ end = 2024-05-03
 def test_missing_sources_file_is_named(settings, tmp_path):
     proc = run(settings, tmp_path / "absent.toml", "import")
     assert proc.returncode == 2 and "absent.toml" in proc.stderr
+
+
+def test_import_escapes_control_characters_in_the_names_it_prints(clean_store, settings, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "evil\x1b[2Jname.md").write_bytes(b"\xff\xfe\x00broken")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "mine"\npath = "{notes}"\n[source.conference]\nname = "EscCon 2024"\n')
+    proc = run(settings, sources, "import", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "failed: mine:evil\\x1b[2Jname.md:" in proc.stdout
