@@ -6,7 +6,8 @@ from typing import Callable, Iterable
 
 from archive.domain import ParsedDocument, Talk
 from archive.parse.layout import Hints
-from archive.service import ArchiveService, DocumentOutcome, ImportSummary, TalkStore
+from archive.outcomes import DocumentOutcome, ImportSummary
+from archive.service import ArchiveService, TalkStore
 from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, list_documents, load_sources,
                              read_document)
 

@@ -19,32 +19,22 @@ The store is passed in: the real `archive.storage.Store` or a fake with the same
 """
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Callable, Iterable, Protocol
 
 from archive.catalogue import event_id, is_event_file, parse_event, parse_video
 from archive.denorm import EMPTY_KEYS, IndexKeys, index_day, index_keys
-from archive.domain import (Conference, DocumentError, NotFound, ParsedDocument, ParsedTalk, Talk, WriteRefused, fold,
-                            talk_id)
+from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, WriteRefused, fold
+from archive.extraction import Tagger, build_talks, check_sizes, check_talk
+from archive.outcomes import DocumentOutcome, ImportSummary, RelinkOutcome
 from archive.linking import link_talks, merge_conference, merge_talks
-from archive.parse.days import resolve_day
 from archive.parse.layout import Hints
 from archive.sources import DocumentInput, Source, source_hints
 
 # Bump when parsing, tagging or linking changes output, so that every document is re-imported once.
 PARSER_VERSION = "notes-3"
-# Titles that name a kind of talk rather than a talk: their ids also carry a speaker or the file name.
-_WEAK_TITLES = frozenset({"keynote", "keynote talk", "lightning talk", "lightning talks", "panel", "tutorial", "talk",
-                          "workshop", "opening keynote", "closing keynote"})
-
-# A talk and its index rows go in one LOGGED batch; Cassandra's default batch_size_fail_threshold
-# is 640 KiB, so one talk's notes (source + HTML) must stay well under it.
-MAX_TALK_NOTES_BYTES = 400 * 1024
-
-_DAY_N = re.compile(r"\bday\s*(\d{1,2})\b", re.I)
 
 
 class TalkStore(Protocol):
@@ -71,116 +61,7 @@ class TalkStore(Protocol):
     def put_tag_counts(self, counts: dict[str, int]) -> None: ...
 
 
-@dataclass
-class DocumentOutcome:
-    """What importing one document did (talk counts come from relinking its conference)."""
-
-    path: str
-    status: str  # 'new', 'changed', 'unchanged', 'removed' or 'failed'
-    talks_written: int = 0
-    talks_deleted: int = 0
-    error: str | None = None
-    tags_touched: set[str] = field(default_factory=set)
-    conferences: set[str] = field(default_factory=set)
-    record: tuple | None = None  # put_document arguments, written once the conference is relinked
-
-
-@dataclass
-class RelinkOutcome:
-    """What relinking one conference wrote."""
-
-    conference_id: str
-    talks: int = 0
-    talks_written: int = 0
-    talks_deleted: int = 0
-    linked: int = 0
-    unmatched: list[str] = field(default_factory=list)
-    tags_touched: set[str] = field(default_factory=set)
-    refused: dict[str, str] = field(default_factory=dict)  # document id -> why its talk was refused
-
-
-@dataclass
-class ImportSummary:
-    """Counts of one import run, as the CLI and the import history report them."""
-
-    seen: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    failed: int = 0
-    talks_written: int = 0
-    talks_deleted: int = 0
-    linked: int = 0
-    seconds: float = 0.0
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)  # "conference: notes title" left unlinked
-
-    def add(self, outcome: DocumentOutcome, source: str = "") -> None:
-        """Count one document's outcome."""
-        if outcome.status != "removed":
-            self.seen += 1
-        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
-        self.talks_written += outcome.talks_written
-        self.talks_deleted += outcome.talks_deleted
-        if outcome.error:
-            self.errors.append((f"{source}:{outcome.path}" if source else outcome.path, outcome.error))
-
-    def add_relink(self, outcome: RelinkOutcome) -> None:
-        """Count what relinking one conference wrote, and which notes talks it left unlinked."""
-        self.talks_written += outcome.talks_written
-        self.talks_deleted += outcome.talks_deleted
-        self.linked += outcome.linked
-        self.unmatched += [f"{outcome.conference_id}: {title}" for title in outcome.unmatched]
-
-    def merge(self, other: "ImportSummary") -> None:
-        """Add another summary's counts to this one."""
-        for name in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted",
-                     "linked"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.seconds += other.seconds
-        self.errors += other.errors
-        self.unmatched += other.unmatched
-
-    def line(self) -> str:
-        """Return the one-line summary the CLI prints."""
-        return (f"documents: {self.seen} seen, {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.removed} removed, {self.failed} failed; talks: {self.talks_written} written, "
-                f"{self.talks_deleted} deleted; {self.seconds:.1f}s")
-
 Parser = Callable[[bytes, str, Hints], ParsedDocument]
-Tagger = Callable[[Talk], tuple[str, ...]]
-
-
-def build_talks(parsed: ParsedDocument, conference: Conference, document_id: str, notes_format: str,
-                tagger: Tagger) -> list[Talk]:
-    """Turn a parsed document into archive talks: ids, conference, dates and tags (pure)."""
-    doc_day = resolve_day(parsed.day_hint, conference.start, conference.end) or document_day(parsed.title, conference)
-    talks, used = [], set()
-    for parsed_talk in parsed.talks:
-        tid = _talk_id(conference.id, parsed_talk, document_id)
-        if tid in used:  # two talks of one document with one title: keep both, stably
-            tid = f"{tid}-{parsed_talk.ordinal}"
-        used.add(tid)
-        day = resolve_day(parsed_talk.day_hint, conference.start, conference.end)
-        talk = Talk(
-            id=tid, conference_id=conference.id, title=parsed_talk.title, speakers=parsed_talk.speakers,
-            kind=parsed_talk.kind, ordinal=parsed_talk.ordinal, date=parsed_talk.date or day or doc_day,
-            links=parsed_talk.links, video_seconds=parsed_talk.video_seconds, notes_source=parsed_talk.notes_source,
-            notes_format=notes_format, notes_html=parsed_talk.notes_html, word_count=parsed_talk.word_count,
-            document_id=document_id, anchor=parsed_talk.anchor, tags=parsed_talk.keywords,
-        )
-        talks.append(replace(talk, tags=tagger(talk)))
-    return talks
-
-
-def _talk_id(conference_id: str, talk: ParsedTalk, document_id: str) -> str:
-    """Return a notes talk's id; a title such as "Keynote" also takes its speaker or its file name,
-    so that two files' keynotes stay two talks."""
-    if fold(talk.title) not in _WEAK_TITLES:
-        return talk_id(conference_id, talk.title)
-    who = talk.speakers[0].name if talk.speakers else document_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return talk_id(conference_id, f"{talk.title} {who}")
 
 
 def with_catalogue(store: TalkStore, hints: Hints, source: Source) -> Hints:
@@ -197,60 +78,6 @@ def document_hash(source: Source, doc: DocumentInput, hints: Hints) -> str:
     source's hints changes its parse (a new layout setting re-imports the source)."""
     salt = PARSER_VERSION if source.kind == "catalogue" else f"{PARSER_VERSION}/{hints.salt()}"
     return doc.content_hash(salt)
-
-
-# What one talk may hold, checked before anything reaches a statement: Cassandra refuses a batch or
-# a message past its limits, and one refused write must never stop the import of the others.
-MAX_TITLE_CHARS = 1000
-MAX_NAME_CHARS = 300
-MAX_SPEAKERS = 100
-MAX_TAGS = 200
-MAX_TAG_CHARS = 100
-MAX_LINKS = 200
-MAX_URL_CHARS = 4000
-MAX_SECONDS = 2**31 - 1
-
-
-def check_talk(talk: Talk) -> None:
-    """Raise DocumentError naming the talk and the field whose value is too large or out of range."""
-    def fail(field: str, why: str) -> None:
-        raise DocumentError(f"talk {talk.title[:80]!r}: {field} {why}")
-
-    if len(talk.title) > MAX_TITLE_CHARS:
-        fail("title", f"is {len(talk.title)} characters, over the {MAX_TITLE_CHARS} a title may hold")
-    if len(talk.speakers) > MAX_SPEAKERS:
-        fail("speakers", f"names {len(talk.speakers)} people, over {MAX_SPEAKERS}")
-    for speaker in talk.speakers:
-        if len(speaker.name) > MAX_NAME_CHARS or len(speaker.affiliation or "") > MAX_NAME_CHARS:
-            fail("speakers", f"holds a name or affiliation over {MAX_NAME_CHARS} characters")
-    if len(talk.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in talk.tags):
-        fail("tags", f"are more than {MAX_TAGS} or one is over {MAX_TAG_CHARS} characters")
-    if len(talk.links) > MAX_LINKS or any(len(link.url) > MAX_URL_CHARS for link in talk.links):
-        fail("links", f"are more than {MAX_LINKS} or one is over {MAX_URL_CHARS} characters")
-    if talk.video_seconds is not None and not 0 <= talk.video_seconds <= MAX_SECONDS:
-        fail("video_seconds", f"{talk.video_seconds} is out of range (0 to {MAX_SECONDS})")
-    if len(talk.language or "") > MAX_TAG_CHARS:
-        fail("language", f"is over {MAX_TAG_CHARS} characters")
-    size = sum(len(text.encode()) for text in (talk.notes_source, talk.notes_html, talk.summary_html))
-    if size > MAX_TALK_NOTES_BYTES:
-        fail("notes", f"are {size // 1024} KiB, over the {MAX_TALK_NOTES_BYTES // 1024} KiB a talk may hold; "
-                      "split the document")
-
-
-def check_sizes(talks: Iterable[Talk]) -> None:
-    """Raise DocumentError naming the first talk that holds a value too large or out of range."""
-    for talk in talks:
-        check_talk(talk)
-
-
-def document_day(title: str, conference: Conference) -> date | None:
-    """Return the day a document covers when its title says "Day N" of a dated conference."""
-    m = _DAY_N.search(title or "")
-    if not m or not conference.start:
-        return None
-    day = conference.start + timedelta(days=int(m.group(1)) - 1)
-    return day if not conference.end or day <= conference.end else None
-
 
 
 @dataclass(frozen=True)

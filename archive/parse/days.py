@@ -59,6 +59,12 @@ def day_hint(text: str) -> str | None:
     return "; ".join(parts) or None
 
 
+def day_number_hint(text: str) -> str | None:
+    """Return the hint of a "Day N" in a text ("Django Circus Notes (Day 1)" -> "n 1"), if any."""
+    match = _DAY_N.search(fold(text))
+    return f"n {int(match.group(1))}" if match else None
+
+
 def path_day_hint(path: str) -> str | None:
     """Return the day hint of a document's folders and file name, the nearest first."""
     pure = PurePosixPath(path)

@@ -8,7 +8,7 @@ import pytest
 from archive.domain import Conference, Speaker
 from archive.parse import Hints, parse_document
 from archive.parse.days import path_day_hint, resolve_day
-from archive.service import build_talks
+from archive.extraction import build_talks
 
 MANY = Hints(documents=12, conference_name="PyCon US 2016", conference_id="pycon-us-2016")
 PYCON = Conference("pycon-us-2016", "PyCon US 2016", start=date(2016, 5, 28), end=date(2016, 6, 5))

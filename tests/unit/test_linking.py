@@ -9,7 +9,7 @@ from archive.catalogue import parse_video
 from archive.domain import Conference, Link, Speaker, Talk
 from archive.importer import parse_bytes, tag
 from archive.linking import link_talks, merge_conference, merge_talk, tokens
-from archive.service import build_talks
+from archive.extraction import build_talks
 from archive.sources import Source, read_documents
 
 CONFERENCES = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from archive.domain import Conference, DocumentError, ParsedDocument, ParsedTalk, Speaker, WriteRefused
-from archive.service import ArchiveService, build_talks, document_day
+from archive.extraction import build_talks, document_day
+from archive.service import ArchiveService
 from archive.sources import DocumentInput, Source
 from tests.fakes import FakeStore
 
