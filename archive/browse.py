@@ -2,7 +2,7 @@
 
 Functions take the store (archive.storage.Store, or anything with its read methods) and the
 cursor secret as arguments and return plain values; they never know about HTTP. Every list is a
-single-partition read of an index table; cursors are signed clustering keys (archive.cursors),
+single-partition read of an index table; cursors are signed clustering keys (archive.formats.cursors),
 scoped to the list they page.
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
-from archive.cursors import decode_cursor, encode_cursor
-from archive.denorm import UNDATED, index_day
+from archive.formats.cursors import decode_cursor, encode_cursor
+from archive.indexes.tables import UNDATED, index_day
 from archive.domain import Conference, NotFound, Talk
-from archive.maintenance import recent_months
-from archive.sanitize import clean_html
+from archive.service.maintenance import recent_months
+from archive.formats.html import clean_html
 
 _DAY_ID = (date, str)
 
@@ -80,7 +80,7 @@ def shown_day(day: date | None) -> date | None:
 
 def tag_labels() -> dict[str, str]:
     """Return the label of every vocabulary tag, by key (other tags show their key)."""
-    from archive.tagging import load_vocabulary  # the vocabulary file is read once, cached
+    from archive.talks.tagging import load_vocabulary  # the vocabulary file is read once, cached
 
     return {entry.key: entry.label for entry in load_vocabulary().entries}
 

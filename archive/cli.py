@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from archive.config import load_settings, settings_table
-from archive.node import LocalNode, NodeError
+from archive.tooling.node import LocalNode, NodeError
 from archive.sources import SourceConfigError
 
 
@@ -51,8 +51,8 @@ def _import(args, settings) -> int:
     from tqdm import tqdm
 
     from archive import storage
-    from archive.importer import run_import
-    from archive.inspect import printable
+    from archive.service.runner import run_import
+    from archive.service.inspect import printable
 
     store = storage.connect(settings)
     bar = None
@@ -89,8 +89,8 @@ def _import(args, settings) -> int:
 
 
 def _inspect(args, settings) -> int:
-    from archive.importer import parse_bytes
-    from archive.inspect import inspect_document, pick_source, render_json, render_text
+    from archive.service.runner import parse_bytes
+    from archive.service.inspect import inspect_document, pick_source, render_json, render_text
     from archive.sources import load_sources
 
     configured = load_sources(settings.sources) if settings.sources.exists() or args.source else []
@@ -104,7 +104,7 @@ def _inspect(args, settings) -> int:
 
 def _runs(args, settings) -> int:
     from archive import storage
-    from archive.maintenance import recent_months
+    from archive.service.maintenance import recent_months
 
     store = storage.connect(settings)
     try:

@@ -24,9 +24,9 @@ from cassandra.concurrent import execute_concurrent, execute_concurrent_with_arg
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, dict_factory
 
-from archive.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
+from archive.formats.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
 from archive.config import PROJECT_ROOT, Settings
-from archive.denorm import IndexKeys, has_notes, has_video
+from archive.indexes.tables import IndexKeys, has_notes, has_video
 from archive.domain import Conference, Link, NotFound, SchemaMissing, Speaker, Talk, WriteRefused, speaker_slug
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from archive.config import PROJECT_ROOT, load_settings
 from archive.domain import Talk, fold, same_person, slugify
-from archive.importer import run_import
+from archive.service.runner import run_import
 
 CORPUS = (PROJECT_ROOT / ".." / "shared" / "corpus").resolve()
 DOC = PROJECT_ROOT / "docs" / "import-fidelity.md"

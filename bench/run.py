@@ -29,13 +29,15 @@ from pathlib import Path
 
 from cassandra.concurrent import execute_concurrent
 
-from archive import maintenance, storage
-from archive.catalogue import event_id
-from archive.codec import talk_to_json
+from archive import storage
+
+from archive.service import maintenance
+from archive.parse.catalogue import event_id
+from archive.formats.codec import talk_to_json
 from archive.config import PROJECT_ROOT, load_settings
-from archive.denorm import index_keys
+from archive.indexes.tables import index_keys
 from archive.domain import Conference
-from archive.importer import run_import
+from archive.service.runner import run_import
 from archive.sources import Source, list_documents
 from bench import synth
 from bench.stats import measure

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from archive.denorm import EMPTY_KEYS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Talk
 
 

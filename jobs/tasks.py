@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from celery import chord
 from celery.exceptions import SoftTimeLimitExceeded
 
-from archive import maintenance
+from archive.service import maintenance
 from archive.config import load_settings
-from archive.importer import make_service
-from archive.service import conference_of_document
+from archive.service.runner import make_service
+from archive.service.importing import conference_of_document
 from archive.domain import DocumentError
 from archive.sources import Source, load_sources, read_document
 from archive.storage import RETRYABLE_ERRORS

@@ -24,7 +24,7 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def node_settings():
     """Start the local node, or reuse one already answering on the configured port."""
-    from archive.node import LocalNode, release_version
+    from archive.tooling.node import LocalNode, release_version
 
     settings = load_settings()
     if release_version(settings, timeout=5) is None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from archive.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
-from archive.denorm import IndexKeys
+from archive.formats.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
+from archive.indexes.tables import IndexKeys
 from archive.domain import Conference, NotFound, Talk
 from archive.storage import SourceFacts
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.denorm import EMPTY_KEYS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Link, Speaker, Talk, talk_id
 
 ROOT = Path(__file__).resolve().parents[1]

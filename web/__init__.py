@@ -83,7 +83,7 @@ def _use_installation_secret(app: Flask) -> None:
     """Sign cursors with this installation's generated key (never the public development key)."""
     import dataclasses
 
-    from archive.cursors import installation_secret
+    from archive.formats.cursors import installation_secret
 
     settings = app.config["NOTES_SETTINGS"]
     app.config["NOTES_SETTINGS"] = dataclasses.replace(

@@ -6,8 +6,8 @@ import re
 from flask import Blueprint, Response, current_app, request
 
 from archive import browse
-from archive.atom import Entry, atom_feed, day_to_datetime
-from archive.ical import conference_calendar
+from archive.formats.atom import Entry, atom_feed, day_to_datetime
+from archive.formats.ical import conference_calendar
 from web.context import secret, store
 from web.security import base_host, external_url
 

@@ -14,12 +14,12 @@ from pathlib import PurePath
 
 from archive.domain import DocumentError, ParsedDocument, ParsedTalk
 from archive.parse import limits
+from archive.parse.limits import MAX_DOCUMENT_BYTES
 from archive.parse.layout import Hints, title_from_path
 from archive.parse.markdown import parse_markdown
 from archive.parse.rst import parse_rst
 from archive.parse.text import looks_like_text_export, parse_text
 
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Share of control characters (other than tab, newlines, form feed) above which text is binary.
 MAX_CONTROL_RATIO = 0.01
 

@@ -18,6 +18,7 @@ from docutils.transforms import Transform
 
 from archive.domain import DocumentError
 
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # a document's size, checked before reading and by the parser
 MAX_HEADINGS = 5000            # headings (sections, table of contents entries) in one document
 MAX_LINE_CHARS = 10_000        # a reST line (docutils' own line_length_limit, which drops the document)
 MAX_SUBSTITUTIONS = 1000       # substitution references one reST document may expand, nested ones included

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from archive.config import PROJECT_ROOT
-from archive.importer import run_import
+from archive.service.runner import run_import
 from archive.sources import Source, list_documents
 from tests.integration.test_import import index_audit, table_digest
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from archive.importer import run_import
+from archive.service.runner import run_import
 from tests.integration.test_import import index_audit
 
 pytestmark = pytest.mark.integration

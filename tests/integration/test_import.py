@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from archive.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
+from archive.indexes.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
 from archive.domain import Conference, talk_id
-from archive.importer import make_service
+from archive.service.runner import make_service
 from archive.sources import Source, read_documents
 
 pytestmark = pytest.mark.integration

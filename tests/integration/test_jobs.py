@@ -14,10 +14,10 @@ import redis
 from celery import Celery
 
 from archive import storage
-from archive.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
+from archive.indexes.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
 from archive.domain import NotFound
-from archive.importer import make_service
-from archive.maintenance import recent_months
+from archive.service.runner import make_service
+from archive.service.maintenance import recent_months
 from archive.sources import load_sources, read_documents
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from archive.node import LocalNode, NodeError, java_major, release_version
+from archive.tooling.node import LocalNode, NodeError, java_major, release_version
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
-from archive.importer import make_service
+from archive.service.runner import make_service
 from archive.sources import load_sources, read_documents
 from archive.config import PROJECT_ROOT
 

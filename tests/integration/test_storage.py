@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from archive.denorm import EMPTY_KEYS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Link, NotFound, Speaker, Talk, talk_id
 
 pytestmark = pytest.mark.integration

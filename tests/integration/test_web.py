@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive.denorm import index_day
+from archive.indexes.tables import index_day
 from archive.domain import speaker_slug
 from tests.web_fixtures import ADMIN_TOKEN, app, client, seeded, web_settings  # noqa: F401 - fixtures
 from tests.web_fixtures import CONFERENCES, EUROPYTHON, PYCON, UNDATED_CONF

@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from archive.config import Settings
-from archive.cursors import encode_cursor
-from archive.denorm import EMPTY_KEYS, index_day, index_keys
+from archive.formats.cursors import encode_cursor
+from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference
 from tests.web_fixtures import ADMIN_TOKEN, app, client, seeded, web_settings  # noqa: F401 - fixtures
 from tests.web_fixtures import PYCON, make_talk

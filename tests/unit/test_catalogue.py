@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from archive.catalogue import (catalogue_talk_id, clean_title, parse_event, parse_recorded, parse_video,
+from archive.parse.catalogue import (catalogue_talk_id, clean_title, parse_event, parse_recorded, parse_video,
                                render_description, split_catalogue_speakers)
 from archive.domain import DocumentError, Speaker
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from archive.cursors import decode_cursor, encode_cursor, installation_secret
+from archive.formats.cursors import decode_cursor, encode_cursor, installation_secret
 from archive.domain import BadCursor
 
 SECRET = "s3cret"

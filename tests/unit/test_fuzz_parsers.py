@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from archive.domain import DocumentError
-from archive.importer import parse_bytes
+from archive.service.runner import parse_bytes
 from archive.parse import Hints, parse_document
 from archive.parse.layout import LAYOUTS
 from archive.parse.limits import MAX_TITLE_CHARS

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from archive.domain import Conference, Speaker, Talk
-from archive.ical import conference_calendar
+from archive.formats.ical import conference_calendar
 
 CONF = Conference("pycon-us-2012", "PyCon US 2012", date(2012, 3, 7), date(2012, 3, 15),
                   "Santa Clara, California; USA", "America/Los_Angeles")

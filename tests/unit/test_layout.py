@@ -8,7 +8,7 @@ import pytest
 from archive.domain import Conference, Speaker
 from archive.parse import Hints, parse_document
 from archive.parse.days import path_day_hint, resolve_day
-from archive.extraction import build_talks
+from archive.talks.build import build_talks
 
 MANY = Hints(documents=12, conference_name="PyCon US 2016", conference_id="pycon-us-2016")
 PYCON = Conference("pycon-us-2016", "PyCon US 2016", start=date(2016, 5, 28), end=date(2016, 6, 5))
@@ -113,7 +113,7 @@ def test_source_overrides_win_over_inference():
 
 
 def test_layout_settings_change_the_documents_hash():
-    from archive.service import document_hash
+    from archive.service.importing import document_hash
     from archive.sources import DocumentInput, Source, source_hints
 
     source = Source("s", "notes", path=__import__("pathlib").Path("/tmp"))

@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from archive.catalogue import parse_video
+from archive.parse.catalogue import parse_video
 from archive.domain import Conference, Link, Speaker, Talk
-from archive.importer import parse_bytes, tag
-from archive.linking import link_talks, merge_conference, merge_talk, tokens
-from archive.extraction import build_talks
+from archive.service.runner import parse_bytes, tag
+from archive.talks.linking import link_talks, merge_conference, merge_talk, tokens
+from archive.talks.build import build_talks
 from archive.sources import Source, read_documents
 
 CONFERENCES = {

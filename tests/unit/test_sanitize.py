@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.sanitize import clean_html
+from archive.formats.html import clean_html
 
 
 @pytest.mark.parametrize("dirty", [

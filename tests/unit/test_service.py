@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from archive.domain import Conference, DocumentError, ParsedDocument, ParsedTalk, Speaker, WriteRefused
-from archive.extraction import build_talks, document_day
-from archive.service import ArchiveService
+from archive.talks.build import build_talks, document_day
+from archive.service.importing import ArchiveService
 from archive.sources import DocumentInput, Source
 from tests.fakes import FakeStore
 

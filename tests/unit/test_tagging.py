@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from archive.domain import TALK_KINDS
-from archive.tagging import (VOCABULARY_PATH, body_hits_needed, load_vocabulary, normalise_tag,
+from archive.talks.tagging import (VOCABULARY_PATH, body_hits_needed, load_vocabulary, normalise_tag,
                              parse_vocabulary, tag_talk)
 
 

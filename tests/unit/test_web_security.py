@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from archive.atom import Entry, atom_feed
+from archive.formats.atom import Entry, atom_feed
 from web.security import FailureLimiter, http_url
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from archive.audit import INDEX_KEY_COLUMNS, audit, expected_rows
-from archive.denorm import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
-from archive.service import document_hash, with_catalogue
+from archive.indexes.audit import INDEX_KEY_COLUMNS, audit, expected_rows
+from archive.indexes.tables import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
+from archive.service.importing import document_hash, with_catalogue
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 

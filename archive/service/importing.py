@@ -9,7 +9,7 @@ whichever side changes first:
    recorded in `source_talks`. One bad document is recorded with its error and never stops the
    import; the talks its last good version gave stay.
 2. **Relink a conference.** The conferences whose facts changed are relinked: their notes and
-   catalogue talks are read (one partition), linked and merged (pure, `archive.linking`), and the
+   catalogue talks are read (one partition), linked and merged (pure, `archive.talks.linking`), and the
    result is diffed against the stored talks. Only talks that differ are written, each with all its
    index rows and the deletion of its stale ones in one LOGGED batch; talks that are no longer
    produced are deleted from every table. A document's new hash is recorded only after its
@@ -24,12 +24,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Iterable, Protocol
 
-from archive.catalogue import event_id, is_event_file, parse_event, parse_video
-from archive.denorm import EMPTY_KEYS, IndexKeys, index_day, index_keys
+from archive.parse.catalogue import event_id, is_event_file, parse_event, parse_video
+from archive.indexes.tables import EMPTY_KEYS, IndexKeys, index_day, index_keys
 from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, WriteRefused, fold
-from archive.extraction import Tagger, build_talks, check_sizes, check_talk
-from archive.outcomes import DocumentOutcome, ImportSummary, RelinkOutcome
-from archive.linking import link_talks, merge_conference, merge_talks
+from archive.talks.build import Tagger, build_talks, check_sizes, check_talk
+from archive.domain.outcomes import DocumentOutcome, ImportSummary, RelinkOutcome
+from archive.talks.linking import link_talks, merge_conference, merge_talks
 from archive.parse.layout import Hints
 from archive.sources import DocumentInput, Source, source_hints
 

@@ -8,10 +8,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from archive.denorm import INDEX_TABLES, index_keys
+from archive.indexes.tables import INDEX_TABLES, index_keys
 from archive.domain import Talk
 
-# Primary-key columns of each index table, in key order (matches archive.denorm.index_keys).
+# Primary-key columns of each index table, in key order (matches archive.indexes.tables.index_keys).
 INDEX_KEY_COLUMNS = {
     "talks_by_year": ("year", "day", "talk_id"),
     "talks_by_conference": ("conference_id", "day", "ordinal", "talk_id"),

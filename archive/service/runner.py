@@ -6,8 +6,8 @@ from typing import Callable, Iterable
 
 from archive.domain import ParsedDocument, Talk
 from archive.parse.layout import Hints
-from archive.outcomes import DocumentOutcome, ImportSummary
-from archive.service import ArchiveService, TalkStore
+from archive.domain.outcomes import DocumentOutcome, ImportSummary
+from archive.service.importing import ArchiveService, TalkStore
 from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, list_documents, load_sources,
                              read_document)
 
@@ -21,7 +21,7 @@ def parse_bytes(data: bytes, filename: str, hints: Hints = Hints()) -> ParsedDoc
 
 def tag(talk: Talk) -> tuple[str, ...]:
     """Return a talk's tags from the project vocabulary, its conference and its kind."""
-    from archive.tagging import tag_talk
+    from archive.talks.tagging import tag_talk
 
     return tag_talk(talk.title, talk.notes_source, talk.conference_id, talk.kind, extra_tags=talk.tags)
 

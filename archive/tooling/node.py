@@ -76,7 +76,7 @@ JVM17_OPTIONS = """
 """.split()
 
 YAML_TEMPLATE = """\
-# Written by `notes-archive node start`; edit archive/node.py, not this file.
+# Written by `notes-archive node start`; edit archive/tooling/node.py, not this file.
 cluster_name: notes_archive_local
 num_tokens: 16
 allocate_tokens_for_local_replication_factor: 1

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, same_person, slugify
-from archive.sanitize import clean_html
+from archive.formats.html import clean_html
 
 CATALOGUE_FORMAT = "catalogue"
 EVENT_FILE = "category.json"

@@ -1,0 +1,1 @@
+"""From parsed documents to archive talks (pure): ids and days, tags, links to the catalogue."""

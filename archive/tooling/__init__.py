@@ -1,0 +1,1 @@
+"""Development tooling: the local Cassandra node launcher. Nothing in the product imports it."""
