@@ -282,6 +282,9 @@ def _render_rst(text: str) -> str | None:
     """Render reST to an HTML fragment, or None if docutils gives up (the plain fallback is used)."""
     from docutils.core import publish_parts
 
+    from archive.parse import sphinx_compat
+
+    sphinx_compat.register()  # explicit, once: docutils' registries are process-wide
     try:
         parts = publish_parts(text, writer="html5", settings=copy.copy(_rst_settings()))
     except Exception:  # noqa: BLE001 - docutils raises many types on hostile input

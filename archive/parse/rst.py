@@ -53,8 +53,6 @@ INDEX_BLURB_WORDS = 30  # a section with a toctree and no more words than this i
 _LIGHTNING_TITLE_MAX = 120
 _UNRESOLVED = re.compile(r"^(?:`?(?P<reference>[^`]+?)`?__?|:[\w:.+-]+:`(?P<role>[^`]*)`)$", re.DOTALL)
 
-sphinx_compat.register()
-
 
 class _Parser(rst.Parser):
     """The reST parser, keeping the document's warnings instead of printing them."""
@@ -178,6 +176,7 @@ class _Document:
     """One parsed reST document: its doctree, source lines and section line ranges."""
 
     def __init__(self, text: str, filename: str) -> None:
+        sphinx_compat.register()  # explicit, once: docutils' role and directive registries are process-wide
         settings = _settings()
         self.parser = _Parser()
         limits.check_line_lengths(statemachine.string2lines(text, settings.tab_width, convert_whitespace=True),
