@@ -1,24 +1,27 @@
 """Signed pagination cursors: clustering-key tuples as opaque, tamper-proof URL tokens.
 
-A cursor is the URL-safe base64 of compact JSON `{"s": scope, "k": [values]}` (dates as ISO
-strings), a dot, and the URL-safe base64 of its HMAC-SHA256 under the secret key. The scope names
-the list the key belongs to ("tag:testing", "timeline", ...), so that a cursor of one list can
-never be replayed against another whose key has a different shape. Decoding checks the signature
-before parsing anything and then the scope, the arity and the type of every value; any failure is
-a BadCursor, which the web layer answers with 400.
+A cursor is an itsdangerous token of the compact JSON `{"s": scope, "k": [values]}` (dates as ISO
+strings): its URL-safe base64, a dot, and the URL-safe base64 of an HMAC-SHA256 signature. The scope
+names the list the key belongs to ("tag:testing", "timeline", ...) and is the signature's salt, so a
+cursor of one list never verifies against another whose key has a different shape; the scope in the
+payload is checked too.
+Tokens carry no timestamp, so a cursor stays valid across restarts and workers as long as the
+secret key is the same. Decoding checks the signature before parsing anything and then the scope,
+the arity and the type of every value; any failure is a BadCursor, which the web layer answers
+with 400.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import json
 import os
 import secrets
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
+
+from itsdangerous import BadData, Serializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from archive.domain import BadCursor
 
@@ -48,19 +51,23 @@ def installation_secret(path: Path) -> str:
     return key
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+class _Base64JSON:
+    """Compact JSON in URL-safe base64: URLSafeSerializer's payload without its optional zlib step
+    (which marks a compressed payload with a leading dot), so a cursor is always `payload.signature`."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        return base64_encode(json.dumps(obj, separators=(",", ":"), ensure_ascii=False)).decode("ascii")
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        return json.loads(base64_decode(text))
 
 
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise BadCursor("cursor is not valid base64") from exc
-
-
-def _sign(secret: str, payload: bytes) -> bytes:
-    return hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).digest()
+def serializer(secret: str, scope: str) -> Serializer:
+    """The signer of one list's cursors: the scope is the salt, HMAC-SHA256 the signature."""
+    return Serializer(secret, salt=f"notes-archive cursor {scope}", serializer=_Base64JSON,
+                      signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def _plain(value: Any) -> Any:
@@ -75,9 +82,7 @@ def _plain(value: Any) -> Any:
 
 def encode_cursor(key: Sequence[Any], secret: str, scope: str) -> str:
     """Return the signed token of a clustering key within the named list."""
-    payload = json.dumps({"s": scope, "k": [_plain(v) for v in key]}, separators=(",", ":"),
-                         ensure_ascii=False).encode("utf-8")
-    return f"{_b64(payload)}.{_b64(_sign(secret, payload))}"
+    return serializer(secret, scope).dumps({"s": scope, "k": [_plain(v) for v in key]})
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -103,16 +108,10 @@ def decode_cursor(token: str, secret: str, scope: str, types: Sequence[type]) ->
     """Return the clustering key a token carries, or raise BadCursor if it is malformed or forged."""
     if not isinstance(token, str) or not token or len(token) > MAX_CURSOR_LENGTH:
         raise BadCursor("cursor is empty or too long")
-    body, sep, signature = token.partition(".")
-    if not sep or not body or not signature:
-        raise BadCursor("cursor is malformed")
-    payload = _unb64(body)
-    if not hmac.compare_digest(_unb64(signature), _sign(secret, payload)):
-        raise BadCursor("cursor signature does not match")
     try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:  # only reachable if the secret leaked
-        raise BadCursor("cursor is not JSON") from exc
+        data = serializer(secret, scope).loads(token)
+    except BadData as exc:  # a bad signature, or (only if the secret leaked) a bad payload
+        raise BadCursor("cursor is malformed, forged or of another list") from exc
     if not isinstance(data, dict) or data.get("s") != scope:
         raise BadCursor("cursor belongs to another list")
     values = data.get("k")

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 import stat
@@ -11,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from archive.formats.cursors import decode_cursor, encode_cursor, installation_secret
+from archive.formats.cursors import decode_cursor, encode_cursor, installation_secret, serializer
 from archive.domain import BadCursor
 
 SECRET = "s3cret"
@@ -80,8 +79,7 @@ def test_signed_but_ill_typed_values_are_refused():
         with pytest.raises(BadCursor):
             decode_cursor(token, SECRET, "s", types)
     for payload in ({"s": "s", "k": [True, "2012-01-01", "c"]}, {"s": "s", "k": "2012"}, ["s"], {"k": [1]}):
-        raw = json.dumps(payload).encode()
-        token = f"{b64(raw)}.{b64(hmac.new(SECRET.encode(), raw, hashlib.sha256).digest())}"
+        token = serializer(SECRET, "s").dumps(payload)  # signed as the list "s" signs
         with pytest.raises(BadCursor):
             decode_cursor(token, SECRET, "s", (int, date, str))
 
@@ -108,3 +106,32 @@ def test_installation_secret_refuses_a_short_key(tmp_path):
     path.write_text("short\n")
     with pytest.raises(ValueError, match="shorter"):
         installation_secret(path)
+
+
+def test_the_scope_is_the_signature_salt():
+    # Signed with the right secret, claiming the right scope, but under another list's salt.
+    token = serializer(SECRET, "tag:mocking").dumps({"s": "tag:testing", "k": ["2012-03-09", "x"]})
+    with pytest.raises(BadCursor):
+        decode_cursor(token, SECRET, "tag:testing", TYPES)
+    with pytest.raises(BadCursor):  # and the payload's own scope is checked too
+        decode_cursor(token, SECRET, "tag:mocking", TYPES)
+
+
+# Made once by encode_cursor(KEY, SECRET, "tag:testing"): no timestamp, no process state, so a
+# cursor handed out before a restart (or by another worker) still reads with the same secret.
+PINNED = ("eyJzIjoidGFnOnRlc3RpbmciLCJrIjpbIjIwMTItMDMtMDkiLCJweWNvbi11cy0yMDEyLS1mYXN0LXRlc3Qtc2xvdy10ZXN0Il19"
+          ".X1eyv0cy4RqdBGyqfaaIX_4DyDADvBov_JC1JsWKLrQ")
+
+
+def test_a_cursor_made_earlier_still_reads_with_the_same_secret():
+    assert decode_cursor(PINNED, SECRET, "tag:testing", TYPES) == KEY
+    assert encode_cursor(KEY, SECRET, "tag:testing") == PINNED
+    with pytest.raises(BadCursor):
+        decode_cursor(PINNED, "another-secret", "tag:testing", TYPES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_any_other_string_is_a_bad_cursor(token):
+    with pytest.raises(BadCursor):
+        decode_cursor(PINNED[:40] + token, SECRET, "tag:testing", TYPES)
