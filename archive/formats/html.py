@@ -1,7 +1,9 @@
-"""Allow-list HTML sanitising of talk notes at render time.
+"""The one HTML allow-list of the archive, and the nh3 call that applies it.
 
-The importer already stores sanitised notes; cleaning again on the way out is defence in depth
-(a row written by an older importer, a bug, or a hand edit in cqlsh must still not run script).
+The importer cleans notes with it before storing them (parse/talks.py, without rel on links) and
+the catalogue its descriptions; the pages clean again on the way out, as defence in depth (a row
+written by an older importer, a bug, or a hand edit in cqlsh must still not run script). Both
+cleanings keep exactly the same markup; only the display adds rel="noopener noreferrer" to links.
 """
 from __future__ import annotations
 
@@ -30,18 +32,26 @@ ALLOWED_ATTRIBUTES = {
 # Relative URLs (and so "#t=1m30s" fragments) pass through; absolute ones need one of these.
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
+# Dropped with their content, rather than showing script source or fallback markup as text.
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed"})
 
-def clean_html(html: str) -> str:
-    """Return html reduced to the allow-listed tags, attributes and URL schemes."""
+LINK_REL = "noopener noreferrer"
+
+
+def clean_html(html: str, *, link_rel: str | None = LINK_REL) -> str:
+    """Return html reduced to the allow-listed tags, attributes and URL schemes, without comments.
+
+    Links get rel=link_rel (any rel of their own is dropped); the importer passes None, as rel is
+    the display's business and the pages add it when they clean again.
+    """
     if not html:
         return ""
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
-        # Drop these elements with their content, rather than showing script source as text.
-        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "embed"},
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer",
+        link_rel=link_rel,
         strip_comments=True,
     )

@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import nh3
-
 from archive.domain import Link, ParsedTalk, Speaker, fold, slugify
+from archive.formats.html import clean_html
 from archive.parse.speakers import looks_like_name, split_speakers, split_title
 from archive.parse.timecodes import link_timecodes, parse_duration
 
@@ -52,22 +51,6 @@ _POINT_SEP = re.compile(r"\s+[-\u2013]\s+")
 # "title: ...", "speaker: ..." lines at the top of a document, or in its front matter.
 _META_TOP = re.compile(r"^\s*(?P<key>title|speakers?|presenters?|day|date)\s*:\s*(?P<value>\S.*)$", re.IGNORECASE)
 _FRONT_MATTER_KEY = re.compile(r"^[\w-]+\s*:")
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-    "dd", "del", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "section", "small",
-    "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u",
-    "ul", "var",
-}
-_ALLOWED_ATTRIBUTES = {
-    "*": {"class", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-    "ol": {"start"},
-}
 
 
 @dataclass
@@ -257,15 +240,8 @@ def count_words(text: str) -> int:
 
 def safe_html(fragment: str, video_url: str | None) -> str:
     """Return the fragment with time codes linked and anything unsafe (scripts, events) removed."""
-    linked = link_timecodes(fragment, video_url)
-    return nh3.clean(
-        linked,
-        tags=_ALLOWED_TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-    ).strip()
+    # The pages' own allow-list (formats/html.py), so what is stored is what is shown.
+    return clean_html(link_timecodes(fragment, video_url), link_rel=None).strip()
 
 
 def build_talk(raw_title: str, *, body_html: str, body_text: str, source: str, meta: Meta,
