@@ -16,7 +16,7 @@ from typing import Any
 from archive.formats.cursors import decode_cursor, encode_cursor
 from archive.indexes.tables import UNDATED, index_day
 from archive.domain import Conference, NotFound, Talk
-from archive.service.maintenance import recent_months
+from archive.domain.runs import recent_months
 from archive.formats.html import clean_html
 
 _DAY_ID = (date, str)

@@ -104,7 +104,7 @@ def _inspect(args, settings) -> int:
 
 def _runs(args, settings) -> int:
     from archive import storage
-    from archive.service.maintenance import recent_months
+    from archive.domain.runs import recent_months
 
     store = storage.connect(settings)
     try:

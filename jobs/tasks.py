@@ -8,7 +8,6 @@ record the document as failed and return, so one bad document never blocks a run
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 
 from celery import chord
 from celery.exceptions import SoftTimeLimitExceeded
@@ -18,6 +17,8 @@ from archive.config import load_settings
 from archive.service.runner import make_service
 from archive.service.importing import conference_of_document
 from archive.domain import DocumentError
+from archive.domain.outcomes import DocumentStatus
+from archive.domain.runs import RunRecord, RunStatus, run_history_ttl
 from archive.sources import Source, load_sources, read_document
 from archive.storage import RETRYABLE_ERRORS
 from jobs.celery_app import app, get_store
@@ -53,7 +54,7 @@ def _record_failure(source_name: str, path: str, error: str) -> dict:
 
 
 def _failed(path: str, error: str) -> dict:
-    return {"path": path, "status": "failed", "error": error, "talks_written": 0, "talks_deleted": 0,
+    return {"path": path, "status": DocumentStatus.FAILED.value, "error": error, "talks_written": 0, "talks_deleted": 0,
             "conference": None}
 
 
@@ -70,8 +71,7 @@ def _outcome(path: str, summary, conference: str | None) -> dict:
     The service has already recounted the tags it touched, so counts converge even if the run's
     chord never ends.
     """
-    status = next(k for k in ("failed", "removed", "new", "changed", "unchanged") if getattr(summary, k))
-    return {"path": path, "status": status, "error": summary.errors[0][1] if summary.errors else None,
+    return {"path": path, "status": summary.status().value, "error": summary.errors[0][1] if summary.errors else None,
             "talks_written": summary.talks_written, "talks_deleted": summary.talks_deleted,
             "conference": conference}
 
@@ -123,20 +123,18 @@ def reimport() -> dict:
     if not lease.acquire():
         holder = store.lease_holder("reimport")
         return {"status": "skipped", "holder": holder and holder["owner"]}
-    run = maintenance.new_run("reimport")
-    run["lease_owner"] = lease.owner
+    run = RunRecord("reimport", lease_owner=lease.owner)
     try:
-        tasks, totals = [], {"seen": 0, "new": 0, "changed": 0, "unchanged": 0, "removed": 0}
+        tasks = []
         for source in load_sources(settings.sources):
             plan = maintenance.plan_source(store, source)
-            totals["seen"] += plan.new + plan.changed + plan.unchanged
-            for key in ("new", "changed", "unchanged"):
-                totals[key] += getattr(plan, key)
-            totals["removed"] += len(plan.to_remove)
+            run.seen += plan.new + plan.changed + plan.unchanged
+            run.new, run.changed, run.unchanged = run.new + plan.new, run.changed + plan.changed, \
+                run.unchanged + plan.unchanged
+            run.removed += len(plan.to_remove)
             tasks += [import_document.si(source.name, p, lease.owner) for p in plan.to_import]
             tasks += [remove_document.si(source.name, p, lease.owner) for p in plan.to_remove]
-        run.update(totals)
-        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+        store.record_run(run, run_history_ttl(settings.run_history_days))
     except Exception:
         lease.release()
         raise
@@ -151,28 +149,28 @@ def reimport() -> dict:
 def finish_run(outcomes: list[dict], run: dict) -> dict:
     """Close a re-import: recount what it touched, record its history, release its lease."""
     settings, store = load_settings(), get_store()
-    run = _deserialise(run)
-    failed = [o for o in outcomes if o["status"] == "failed"]
-    run.update(
-        finished_at=datetime.now(timezone.utc), status="failed" if failed else "done", failed=len(failed),
-        talks_written=sum(o["talks_written"] for o in outcomes), talks_deleted=sum(o["talks_deleted"] for o in outcomes),
-        errors=[f"{o['path']}: {o['error']}" for o in failed],
-    )
+    run = RunRecord.from_json(run)
+    failed = [o for o in outcomes if o["status"] == DocumentStatus.FAILED]
+    run.finish(RunStatus.FAILED if failed else RunStatus.DONE, failed=len(failed),
+               talks_written=sum(o["talks_written"] for o in outcomes),
+               talks_deleted=sum(o["talks_deleted"] for o in outcomes),
+               errors=[f"{o['path']}: {o['error']}" for o in failed])
     # Two workers relinking one conference at once may each have read the other's facts half
     # written; one serial relink of every touched conference here makes the run's end state exact.
     service = make_service(store)
     try:
         for conference_id in sorted({o["conference"] for o in outcomes if o.get("conference")}):
             relinked = service.relink(conference_id)
-            run["talks_written"] += relinked.talks_written
-            run["talks_deleted"] += relinked.talks_deleted
+            run.talks_written += relinked.talks_written
+            run.talks_deleted += relinked.talks_deleted
             if relinked.tags_touched:
                 service.refresh_tag_counts(relinked.tags_touched)
     except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
-        run.update(status="failed", errors=[*run["errors"], f"relinking at the end of the run: {exc}"])
+        run.status = RunStatus.FAILED.value
+        run.errors.append(f"relinking at the end of the run: {exc}")
     finally:
-        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
-        store.release_lease("reimport", run["lease_owner"])
+        store.record_run(run, run_history_ttl(settings.run_history_days))
+        store.release_lease("reimport", run.lease_owner)
     return _serialisable(run)
 
 
@@ -183,12 +181,11 @@ def rebuild_indexes() -> dict:
     lease = maintenance.Lease(store, "rebuild", settings.lease_ttl)
     if not lease.acquire():
         return {"status": "skipped"}
-    run = maintenance.new_run("rebuild_indexes")
+    run = RunRecord("rebuild_indexes")
     try:
         report = maintenance.rebuild_indexes(store, lease)
-        run.update(status="done", finished_at=datetime.now(timezone.utc), seen=report.talks,
-                   removed=report.orphans_deleted, talks_written=report.talks)
-        store.record_run(run, maintenance.run_history_ttl(settings.run_history_days))
+        run.finish(RunStatus.DONE, seen=report.talks, removed=report.orphans_deleted, talks_written=report.talks)
+        store.record_run(run, run_history_ttl(settings.run_history_days))
         return {"status": "done", **report.__dict__}
     finally:
         lease.release()
@@ -205,22 +202,6 @@ def enqueue_reimport() -> str:
     return reimport.delay().id
 
 
-def _serialisable(run: dict) -> dict:
-    out = dict(run)
-    out["run_id"] = str(run["run_id"])
-    for key in ("started_at", "finished_at"):
-        if isinstance(out.get(key), datetime):
-            out[key] = out[key].isoformat()
-    out["pid"] = os.getpid()
-    return out
-
-
-def _deserialise(run: dict) -> dict:
-    import uuid
-
-    out = dict(run)
-    out["run_id"] = uuid.UUID(run["run_id"])
-    for key in ("started_at", "finished_at"):
-        if isinstance(out.get(key), str):
-            out[key] = datetime.fromisoformat(out[key])
-    return out
+def _serialisable(run: RunRecord) -> dict:
+    """Return a run record as a Celery argument and task result (JSON), with the worker's pid."""
+    return {**run.to_json(), "pid": os.getpid()}

@@ -1,12 +1,11 @@
-"""A small in-memory fake of archive.storage.Store's interface, for unit tests of the service."""
+"""A small in-memory fake of the archive service's storage ports (archive.service.ports), for unit tests."""
 from __future__ import annotations
 
 from datetime import date
 
 from archive.formats.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
-from archive.indexes.tables import IndexKeys
-from archive.domain import Conference, NotFound, Talk
-from archive.storage import SourceFacts
+from archive.indexes.tables import INDEX_TABLES, IndexKeys
+from archive.domain import Conference, NotFound, SourceFacts, Talk
 
 
 class FakeStore:
@@ -14,8 +13,7 @@ class FakeStore:
 
     def __init__(self):
         self.talks: dict[str, tuple[Talk, date]] = {}
-        self.index: dict[str, set[tuple]] = {t: set() for t in
-                                             ("talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker")}
+        self.index: dict[str, set[tuple]] = {t: set() for t in INDEX_TABLES}
         self.documents: dict[tuple[str, str], dict] = {}
         self.conferences: dict[str, Conference] = {}
         self.talk_counts: dict[str, int] = {}

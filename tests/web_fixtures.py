@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.domain.runs import RunRecord
 from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Link, Speaker, Talk, talk_id
 
@@ -134,10 +135,10 @@ def write_seed(store) -> Seed:
             counts[tag] = counts.get(tag, 0) + 1
     store.put_tag_counts(counts)
     started = datetime.now(timezone.utc).replace(microsecond=0)
-    store.record_run({"run_id": uuid.uuid1(), "job": "reimport", "started_at": started,
-                      "finished_at": started + timedelta(seconds=12), "status": "ok", "host": "test-host",
-                      "seen": 4, "new": 4, "talks_written": len(talks),
-                      "errors": ["broken.rst: title missing"]}, ttl_seconds=3600)
+    store.record_run(RunRecord("reimport", run_id=uuid.uuid1(), started_at=started,
+                               finished_at=started + timedelta(seconds=12), status="ok", host="test-host",
+                               seen=4, new=4, talks_written=len(talks), errors=["broken.rst: title missing"]),
+                     ttl_seconds=3600)
     return Seed(talks, counts)
 
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 TALK_KINDS = ("talk", "keynote", "lightning", "tutorial", "panel")
+# Talks with no date of their own and a conference without dates sort under this day (clustering
+# columns cannot be null); pages show them as "undated".
+UNDATED = date(1970, 1, 1)
 
 
 class ArchiveError(Exception):
@@ -167,6 +170,14 @@ def talk_id(conference_id: str, title: str) -> str:
     return f"{conference_id}--{slug}"
 
 
+def conference_of(talk_id_: str) -> str:
+    """Return the conference id a talk id starts with (the convention of talk_id), or raise NotFound."""
+    conference_id, sep, _ = talk_id_.partition("--")
+    if not sep or not conference_id:
+        raise NotFound(f"no talk {talk_id_!r}")
+    return conference_id
+
+
 def same_person(a: str, b: str) -> bool:
     """Whether two spellings name one person: same folded words, or same surname and first initial
     ("Zed Shaw" and "Zed A. Shaw", "J Page" and "Jonathan Page")."""
@@ -186,3 +197,14 @@ def speaker_slug(name: str) -> str:
     if letters and len(folded.replace(" ", "")) < len(letters) / 2:
         return "-".join(re.findall(r"\w+", name.casefold()))[:60].strip("-") or "untitled"
     return slugify(name, 60)
+
+
+@dataclass
+class SourceFacts:
+    """What the sources say about one conference: its facts and each side's talks (the relink input)."""
+
+    conference_id: str
+    configured: Conference | None = None
+    event: Conference | None = None
+    notes: list[Talk] = field(default_factory=list)
+    catalogue: list[Talk] = field(default_factory=list)

@@ -2,6 +2,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DocumentStatus(StrEnum):
+    """What importing one document did (compares equal to its value: "new", "failed", ...)."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the `documents` ledger will say of an imported document, once its conference is relinked."""
+
+    source: str
+    path: str
+    content_hash: str | None
+    talk_ids: frozenset[str]
+    conference_id: str | None
+    title: str | None
+    format: str | None
+
+
+@dataclass(frozen=True)
+class DocumentRemoval:
+    """A document to forget from the ledger, once its conference is relinked."""
+
+    source: str
+    path: str
 
 
 @dataclass
@@ -9,13 +41,13 @@ class DocumentOutcome:
     """What importing one document did (talk counts come from relinking its conference)."""
 
     path: str
-    status: str  # 'new', 'changed', 'unchanged', 'removed' or 'failed'
+    status: DocumentStatus
     talks_written: int = 0
     talks_deleted: int = 0
     error: str | None = None
     tags_touched: set[str] = field(default_factory=set)
     conferences: set[str] = field(default_factory=set)
-    record: tuple | None = None  # put_document arguments, written once the conference is relinked
+    record: DocumentRecord | DocumentRemoval | None = None  # written once the conference is relinked
 
 
 @dataclass
@@ -30,6 +62,9 @@ class RelinkOutcome:
     unmatched: list[str] = field(default_factory=list)
     tags_touched: set[str] = field(default_factory=set)
     refused: dict[str, str] = field(default_factory=dict)  # document id -> why its talk was refused
+
+
+_COUNTED = ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted", "linked")
 
 
 @dataclass
@@ -49,15 +84,40 @@ class ImportSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # "conference: notes title" left unlinked
 
+    def by_status(self) -> dict[DocumentStatus, int]:
+        """Return the document counts by status."""
+        return {DocumentStatus.NEW: self.new, DocumentStatus.CHANGED: self.changed,
+                DocumentStatus.UNCHANGED: self.unchanged, DocumentStatus.REMOVED: self.removed,
+                DocumentStatus.FAILED: self.failed}
+
+    def count(self, status: DocumentStatus, by: int = 1) -> None:
+        """Add to the count of one status."""
+        if status is DocumentStatus.NEW:
+            self.new += by
+        elif status is DocumentStatus.CHANGED:
+            self.changed += by
+        elif status is DocumentStatus.UNCHANGED:
+            self.unchanged += by
+        elif status is DocumentStatus.REMOVED:
+            self.removed += by
+        else:
+            self.failed += by
+
     def add(self, outcome: DocumentOutcome, source: str = "") -> None:
         """Count one document's outcome."""
-        if outcome.status != "removed":
+        if outcome.status is not DocumentStatus.REMOVED:
             self.seen += 1
-        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        self.count(outcome.status)
         self.talks_written += outcome.talks_written
         self.talks_deleted += outcome.talks_deleted
         if outcome.error:
             self.errors.append((f"{source}:{outcome.path}" if source else outcome.path, outcome.error))
+
+    def status(self) -> DocumentStatus:
+        """Return the one status of a one-document summary (a failure wins)."""
+        counts = self.by_status()
+        order = (DocumentStatus.FAILED, DocumentStatus.REMOVED, DocumentStatus.NEW, DocumentStatus.CHANGED)
+        return next((s for s in order if counts[s]), DocumentStatus.UNCHANGED)
 
     def add_relink(self, outcome: RelinkOutcome) -> None:
         """Count what relinking one conference wrote, and which notes talks it left unlinked."""
@@ -68,8 +128,7 @@ class ImportSummary:
 
     def merge(self, other: "ImportSummary") -> None:
         """Add another summary's counts to this one."""
-        for name in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted",
-                     "linked"):
+        for name in _COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
         self.errors += other.errors

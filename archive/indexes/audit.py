@@ -8,16 +8,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from archive.indexes.tables import INDEX_TABLES, index_keys
+from archive.indexes.tables import INDEX_KEY_COLUMNS, INDEX_TABLES, index_keys
 from archive.domain import Talk
 
-# Primary-key columns of each index table, in key order (matches archive.indexes.tables.index_keys).
-INDEX_KEY_COLUMNS = {
-    "talks_by_year": ("year", "day", "talk_id"),
-    "talks_by_conference": ("conference_id", "day", "ordinal", "talk_id"),
-    "talks_by_tag": ("tag", "day", "talk_id"),
-    "talks_by_speaker": ("speaker", "day", "talk_id"),
-}
 
 
 @dataclass(frozen=True)
@@ -57,3 +50,6 @@ def digest(rows_by_table: dict[str, Iterable[dict]]) -> str:
         lines = sorted(repr(sorted(r.items())) for r in rows_by_table[table])
         h.update(table.encode() + b"\0" + "\n".join(lines).encode() + b"\0")
     return h.hexdigest()
+
+
+__all__ = ["INDEX_KEY_COLUMNS", "IndexAudit", "audit", "digest", "expected_rows"]

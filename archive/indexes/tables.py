@@ -1,55 +1,114 @@
-"""Which index rows a talk implies: the pure half of denormalisation.
+"""The index tables, described once: which rows a talk implies (the pure half of denormalisation).
 
-Storage writes what this module computes; the archive service diffs the rows of a talk's old and
-new versions so that a re-import deletes exactly the index rows that no longer apply.
+Each `IndexTable` names its table, its primary key (partition key first), the columns a row
+copies from its talk, and how to compute a talk's keys. Everything else is derived from these
+descriptions: the CQL that storage writes and deletes, the audit's expected rows, rebuilds, and
+the test fake. Adding an index table means one description here plus its `schema.cql` entry.
+
+The archive service diffs the keys of a talk's old and new versions, so a re-import deletes
+exactly the index rows that no longer apply.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Callable, Iterable, Mapping
 
-from archive.domain import Conference, Talk, speaker_slug
+from archive.domain import UNDATED, Conference, Talk, speaker_slug
 
-# Talks with no date of their own and a conference without dates sort under this day
-# (clustering columns cannot be null); pages show them as "undated".
-UNDATED = date(1970, 1, 1)
 
-INDEX_TABLES = ("talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker")
+def has_notes(talk: Talk) -> bool:
+    """Tell whether a talk carries notes worth a badge."""
+    return talk.word_count > 0
+
+
+def has_video(talk: Talk) -> bool:
+    """Tell whether a talk links a video."""
+    return talk.link("video") is not None
+
+
+def card(talk: Talk, conference: Conference) -> dict[str, Any]:
+    """Return what every index row may copy from its talk: enough to show it in a list."""
+    return {
+        "conference_id": talk.conference_id, "conference_name": conference.name, "title": talk.title,
+        "speakers": [s.name for s in talk.speakers], "kind": talk.kind, "tags": set(talk.tags),
+        "has_notes": has_notes(talk), "has_video": has_video(talk),
+    }
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    """One hand-rolled index table: its key, the columns its rows copy, and the keys a talk implies."""
+
+    name: str
+    key: tuple[str, ...]                              # primary key columns, partition key first
+    columns: tuple[str, ...]                          # other columns, taken from card() (or row_extra)
+    keys_of: Callable[[Talk, date], Iterable[tuple]]  # the keys of a talk that sorts under a day
+    row_extra: Callable[[Talk, tuple], dict] | None = None  # per-row values card() cannot give
+
+    def values(self, talk: Talk, conference: Conference, key: tuple, shown: dict[str, Any]) -> tuple:
+        """Return the values of one row (key, then columns); shown is card(talk, conference)."""
+        extra = self.row_extra(talk, key) if self.row_extra else {}
+        return (*key, *(extra[c] if c in extra else shown[c] for c in self.columns))
+
+
+def _speaker_slugs(talk: Talk) -> set[str]:
+    return {slug for s in talk.speakers if s.name.strip() and (slug := speaker_slug(s.name)) != "untitled"}
+
+
+def _speaker_of_row(talk: Talk, key: tuple) -> dict:
+    speaker = next(s for s in talk.speakers if speaker_slug(s.name) == key[0])
+    return {"name": speaker.name, "affiliation": speaker.affiliation}
+
+
+_LISTED = ("conference_id", "conference_name", "title", "speakers", "kind", "has_notes", "has_video")
+
+INDEXES: tuple[IndexTable, ...] = (
+    IndexTable("talks_by_year", ("year", "day", "talk_id"), _LISTED,
+               lambda talk, day: [(day.year, day, talk.id)]),
+    IndexTable("talks_by_conference", ("conference_id", "day", "ordinal", "talk_id"),
+               ("title", "speakers", "kind", "tags", "has_notes", "has_video"),
+               lambda talk, day: [(talk.conference_id, day, talk.ordinal, talk.id)]),
+    IndexTable("talks_by_tag", ("tag", "day", "talk_id"), _LISTED,
+               lambda talk, day: [(tag, day, talk.id) for tag in talk.tags]),
+    IndexTable("talks_by_speaker", ("speaker", "day", "talk_id"),
+               ("name", "conference_id", "conference_name", "title", "affiliation", "kind", "has_notes", "has_video"),
+               lambda talk, day: [(slug, day, talk.id) for slug in _speaker_slugs(talk)], _speaker_of_row),
+)
+INDEX_TABLES = tuple(t.name for t in INDEXES)
+INDEX_BY_NAME = {t.name: t for t in INDEXES}
+INDEX_KEY_COLUMNS = {t.name: t.key for t in INDEXES}
 
 
 @dataclass(frozen=True)
 class IndexKeys:
-    """The primary keys of every index row of one talk, per index table."""
+    """The primary keys of every index row of one talk (or of many), per index table."""
 
-    by_year: frozenset[tuple]
-    by_conference: frozenset[tuple]
-    by_tag: frozenset[tuple]
-    by_speaker: frozenset[tuple]
+    rows: Mapping[str, frozenset[tuple]]
+
+    @classmethod
+    def of(cls, tables: Mapping[str, Iterable[tuple]]) -> "IndexKeys":
+        """Return keys from any iterables per table (tables not named have none)."""
+        return cls({name: frozenset(tables.get(name, ())) for name in INDEX_TABLES})
 
     def table(self, name: str) -> frozenset[tuple]:
         """Return the keys of one index table by its name."""
-        return {
-            "talks_by_year": self.by_year,
-            "talks_by_conference": self.by_conference,
-            "talks_by_tag": self.by_tag,
-            "talks_by_speaker": self.by_speaker,
-        }[name]
+        return self.rows.get(name, frozenset())
 
     def minus(self, other: "IndexKeys") -> "IndexKeys":
         """Return the keys present here and absent from other (the stale rows)."""
-        return IndexKeys(
-            self.by_year - other.by_year,
-            self.by_conference - other.by_conference,
-            self.by_tag - other.by_tag,
-            self.by_speaker - other.by_speaker,
-        )
+        return IndexKeys({name: self.table(name) - other.table(name) for name in INDEX_TABLES})
 
     def is_empty(self) -> bool:
         """Tell whether there is no key at all."""
-        return not (self.by_year or self.by_conference or self.by_tag or self.by_speaker)
+        return not any(self.rows.values())
+
+    def items(self) -> Iterable[tuple[IndexTable, frozenset[tuple]]]:
+        """Yield each index table's description with its keys, in INDEXES order."""
+        return ((table, self.table(table.name)) for table in INDEXES)
 
 
-EMPTY_KEYS = IndexKeys(frozenset(), frozenset(), frozenset(), frozenset())
+EMPTY_KEYS = IndexKeys.of({})
 
 
 def index_day(talk: Talk, conference: Conference | None) -> date:
@@ -63,20 +122,8 @@ def index_day(talk: Talk, conference: Conference | None) -> date:
 
 def index_keys(talk: Talk, day: date) -> IndexKeys:
     """Return the primary keys of all index rows of talk when it sorts under day."""
-    speakers = {speaker_slug(s.name) for s in talk.speakers if s.name.strip()}
-    return IndexKeys(
-        by_year=frozenset({(day.year, day, talk.id)}),
-        by_conference=frozenset({(talk.conference_id, day, talk.ordinal, talk.id)}),
-        by_tag=frozenset((tag, day, talk.id) for tag in talk.tags),
-        by_speaker=frozenset((slug, day, talk.id) for slug in speakers if slug != "untitled"),
-    )
+    return IndexKeys({table.name: frozenset(table.keys_of(talk, day)) for table in INDEXES})
 
 
-def has_notes(talk: Talk) -> bool:
-    """Tell whether a talk carries notes worth a badge."""
-    return talk.word_count > 0
-
-
-def has_video(talk: Talk) -> bool:
-    """Tell whether a talk links a video."""
-    return talk.link("video") is not None
+__all__ = ["EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "UNDATED", "IndexKeys",
+           "IndexTable", "card", "has_notes", "has_video", "index_day", "index_keys"]

@@ -15,20 +15,23 @@ whichever side changes first:
    produced are deleted from every table. A document's new hash is recorded only after its
    conference is relinked, so a crash in between makes the next run redo the work.
 
-The store is passed in: the real `archive.storage.Store` or a fake with the same methods.
+The store is passed in through the narrow ports of `archive.service.ports`: the real
+`archive.storage.Store` or a unit test's fake.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable
 
 from archive.parse.catalogue import event_id, is_event_file, parse_event, parse_video
-from archive.indexes.tables import EMPTY_KEYS, IndexKeys, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, WriteRefused, fold
 from archive.talks.build import Tagger, build_talks, check_sizes, check_talk
-from archive.domain.outcomes import DocumentOutcome, ImportSummary, RelinkOutcome
+from archive.domain.outcomes import (DocumentOutcome, DocumentRecord, DocumentRemoval, DocumentStatus, ImportSummary,
+                                     RelinkOutcome)
+from archive.service.ports import ImportStore, TagCounter
 from archive.talks.linking import link_talks, merge_conference, merge_talks
 from archive.parse.layout import Hints
 from archive.sources import DocumentInput, Source, source_hints
@@ -37,34 +40,10 @@ from archive.sources import DocumentInput, Source, source_hints
 PARSER_VERSION = "notes-3"
 
 
-class TalkStore(Protocol):
-    """What the service needs from storage (archive.storage.Store implements it)."""
-
-    def get_document(self, source: str, path: str) -> dict | None: ...
-    def documents_of(self, source: str) -> dict[str, dict]: ...
-    def put_document(self, source, path, content_hash, talk_ids, conference_id, title, fmt, error,
-                     wait: bool = True) -> None: ...
-    def delete_document(self, source: str, path: str, wait: bool = True) -> None: ...
-    def source_facts(self, conference_id: str): ...
-    def put_source_talks(self, conference_id: str, origin: str, talks: Iterable[Talk], removed: Iterable[str] = (),
-                         wait: bool = True) -> None: ...
-    def put_source_conference(self, conference_id: str, origin: str, conference: Conference | None,
-                              wait: bool = True) -> None: ...
-    def stored_talks_of_conference(self, conference_id: str) -> dict[str, tuple[Talk, date]]: ...
-    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
-                   wait: bool = True) -> None: ...
-    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None: ...
-    def flush(self) -> None: ...
-    def get_conference(self, conference_id: str) -> Conference: ...
-    def put_conference(self, conference: Conference, source: str, talk_count=None, old=None) -> None: ...
-    def count_tags(self, tags: Iterable[str]) -> dict[str, int]: ...
-    def put_tag_counts(self, counts: dict[str, int]) -> None: ...
-
-
 Parser = Callable[[bytes, str, Hints], ParsedDocument]
 
 
-def with_catalogue(store: TalkStore, hints: Hints, source: Source) -> Hints:
+def with_catalogue(store: ImportStore, hints: Hints, source: Source) -> Hints:
     """Return hints with the titles of the conference's catalogue talks: a heading that names one is a
     talk. They are part of the documents' hashes, so a catalogue change re-reads the notes once."""
     if source.kind != "notes" or source.conference is None:
@@ -78,6 +57,22 @@ def document_hash(source: Source, doc: DocumentInput, hints: Hints) -> str:
     source's hints changes its parse (a new layout setting re-imports the source)."""
     salt = PARSER_VERSION if source.kind == "catalogue" else f"{PARSER_VERSION}/{hints.salt()}"
     return doc.content_hash(salt)
+
+
+def recorded_state(known: dict | None, new_hash: str) -> DocumentStatus:
+    """Return whether a document is new, changed or unchanged against what the ledger recorded of it:
+    the one comparison behind both the scheduled scan's plan and the import itself."""
+    if not known:
+        return DocumentStatus.NEW
+    return DocumentStatus.UNCHANGED if known.get("content_hash") == new_hash else DocumentStatus.CHANGED
+
+
+def recount_tags(store: TagCounter, tags: Iterable[str]) -> int:
+    """Recount the given tags from their index partitions (idempotent); return how many."""
+    tags = sorted(set(tags))
+    if tags:
+        store.put_tag_counts(store.count_tags(tags))
+    return len(tags)
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,7 @@ def conference_of_document(source: Source, path: str) -> str:
 class ArchiveService:
     """Imports sources into a store; parse and tag are injected so the core stays pure."""
 
-    def __init__(self, store: TalkStore, parse: Parser, tag: Tagger,
+    def __init__(self, store: ImportStore, parse: Parser, tag: Tagger,
                  hints: Callable[[Source], Hints] | None = None):
         self.store = store
         self.parse = parse
@@ -152,21 +147,22 @@ class ArchiveService:
         if known is None and lookup:
             known = self.store.get_document(source.name, doc.path)
         new_hash = document_hash(source, doc, self.hints(source))
-        if known and known.get("content_hash") == new_hash:
+        status = recorded_state(known, new_hash)
+        if status is DocumentStatus.UNCHANGED:
             if known.get("last_error"):  # still broken: report it again, write nothing
-                return DocumentOutcome(doc.path, "failed", error=f"unchanged since it failed: {known['last_error']}")
-            return DocumentOutcome(doc.path, "unchanged")
-        status = "changed" if known else "new"
+                return DocumentOutcome(doc.path, DocumentStatus.FAILED,
+                                       error=f"unchanged since it failed: {known['last_error']}")
+            return DocumentOutcome(doc.path, DocumentStatus.UNCHANGED)
         try:
             extracted = self.extract(source, doc)
         except DocumentError as exc:
-            return self._failed(source, doc, known, new_hash, str(exc))
+            return self.record_failure(source, doc.path, str(exc), new_hash, known or {})
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the import either
-            return self._failed(source, doc, known, new_hash, f"{type(exc).__name__}: {exc}")
+            return self.record_failure(source, doc.path, f"{type(exc).__name__}: {exc}", new_hash, known or {})
         cid, origin = extracted.conference_id, extracted.origin
         old_ids = set(known.get("talk_ids") or ()) if known else set()
         old_cid = known.get("conference_id") if known else None
-        new_ids = {t.id for t in extracted.talks}
+        new_ids = frozenset(t.id for t in extracted.talks)
         outcome = DocumentOutcome(doc.path, status, conferences={cid})
         if old_cid and old_cid != cid:  # the document moved to another conference
             self.store.put_source_talks(old_cid, origin, (), old_ids, wait=False)
@@ -175,31 +171,47 @@ class ArchiveService:
         if extracted.event is not None:
             self.store.put_source_conference(cid, "event", extracted.event, wait=False)
         self.store.put_source_talks(cid, origin, extracted.talks, sorted(old_ids - new_ids), wait=False)
-        outcome.record = (source.name, doc.path, new_hash, new_ids, cid, extracted.title, extracted.format, None)
+        outcome.record = DocumentRecord(source.name, doc.path, new_hash, new_ids, cid, extracted.title,
+                                        extracted.format)
         return outcome
-
-    def _failed(self, source: Source, doc: DocumentInput, known: dict | None, new_hash: str,
-                error: str) -> DocumentOutcome:
-        # Keep the talks the last good version gave: a broken edit must not erase the archive.
-        return self.record_failure(source, doc.path, error, new_hash, known or {})
 
     def remove_document(self, source: Source, path: str, known: dict | None = None) -> DocumentOutcome:
         """Forget what a document that left its source said; relinking removes its talks."""
         known = known if known is not None else self.store.get_document(source.name, path)
-        outcome = DocumentOutcome(path, "removed")
+        outcome = DocumentOutcome(path, DocumentStatus.REMOVED)
         if known and known.get("conference_id"):
             cid = known["conference_id"]
-            origin = "catalogue" if source.kind == "catalogue" else "notes"
             if source.kind == "catalogue" and is_event_file(path):
                 self.store.put_source_conference(cid, "event", None, wait=False)
-            self.store.put_source_talks(cid, origin, (), sorted(known.get("talk_ids") or ()), wait=False)
+            self.store.put_source_talks(cid, _origin(source), (), sorted(known.get("talk_ids") or ()), wait=False)
             outcome.conferences.add(cid)
-        outcome.record = ("delete", source.name, path)
+        outcome.record = DocumentRemoval(source.name, path)
         return outcome
+
+    def record_failure(self, source: Source, path: str, error: str, content_hash: str | None = None,
+                       known: dict | None = None) -> DocumentOutcome:
+        """Record that a document failed, keeping the talks (and conference) its last good version gave,
+        so that a broken edit erases nothing and the talks are still removed when the document leaves
+        its source. The one writer of a failure: imports, refused writes and the jobs all call it."""
+        known = known if known is not None else self.store.get_document(source.name, path)
+        talk_ids = set(known.get("talk_ids") or ()) if known else set()
+        cid = known.get("conference_id") if known else None
+        if cid is None:
+            try:
+                cid = conference_of_document(source, path)
+            except DocumentError:
+                cid = None
+        self.store.put_document(source.name, path, content_hash, talk_ids, cid,
+                                known.get("title") if known else None, None, error)
+        return DocumentOutcome(path, DocumentStatus.FAILED, error=error)
 
     # -- step 2: relink a conference ----------------------------------------------------------------
     def relink(self, conference_id: str, careful: bool = False) -> RelinkOutcome:
-        """Merge what the sources say about a conference into its stored talks, writing only differences."""
+        """Merge what the sources say about a conference into its stored talks, writing only differences.
+
+        With careful, talks are written one at a time and a refused one is noted in the outcome
+        (by its document) instead of failing the whole conference.
+        """
         facts = self.store.source_facts(conference_id)
         outcome = RelinkOutcome(conference_id)
         conference = merge_conference(conference_id, facts.configured, facts.event, (t.date for t in facts.catalogue))
@@ -214,31 +226,14 @@ class ArchiveService:
             old_conference = None
         renamed = conference is not None and old_conference != conference
         for talk in merged:
-            day = index_day(talk, conference)
-            keys = index_keys(talk, day)
-            previous = stored.get(talk.id)
-            if previous and previous[0] == talk and previous[1] == day and not renamed:
-                continue  # same talk, same rows: a no-op write is still a write
-            stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
-            if careful:  # one talk at a time, to learn which document's talk the database refuses
-                try:
-                    self.store.write_talk(talk, conference, day, keys, stale, wait=True)
-                except WriteRefused as exc:
-                    outcome.refused[talk.document_id] = str(exc)
-                    continue
-            else:
-                self.store.write_talk(talk, conference, day, keys, stale, wait=False)
-            outcome.talks_written += 1
-            outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
-        produced = {t.id for t in merged}
-        for gone in sorted(set(stored) - produced):
+            self._write_talk(talk, conference, stored.get(talk.id), renamed, careful, outcome)
+        for gone in sorted(set(stored) - {t.id for t in merged}):
             talk, day = stored[gone]
             self.store.delete_talk(conference_id, gone, index_keys(talk, day), wait=False)
             outcome.talks_deleted += 1
             outcome.tags_touched |= set(talk.tags)
         self.store.flush()
-        outcome.talks = len(merged)
-        outcome.linked = len(result.pairs)
+        outcome.talks, outcome.linked = len(merged), len(result.pairs)
         if facts.catalogue:
             left = set(result.unmatched)
             outcome.unmatched = [t.title for t in facts.notes if t.id in left]
@@ -247,6 +242,24 @@ class ArchiveService:
                                                     ("catalogue", facts.catalogue or facts.event)) if present)
             self.store.put_conference(conference, origins, talk_count=len(merged), old=old_conference)
         return outcome
+
+    def _write_talk(self, talk: Talk, conference: Conference, previous: tuple[Talk, date] | None, renamed: bool,
+                    careful: bool, outcome: RelinkOutcome) -> None:
+        """Write one merged talk with its index rows, unless it is stored exactly so already."""
+        day = index_day(talk, conference)
+        keys = index_keys(talk, day)
+        if previous and previous[0] == talk and previous[1] == day and not renamed:
+            return  # same talk, same rows: a no-op write is still a write
+        stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
+        try:
+            self.store.write_talk(talk, conference, day, keys, stale, wait=careful)
+        except WriteRefused as exc:
+            if not careful:
+                raise
+            outcome.refused[talk.document_id] = str(exc)
+            return
+        outcome.talks_written += 1
+        outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
 
     # -- whole runs ---------------------------------------------------------------------------------
     def apply(self, source: Source, documents: Iterable[DocumentInput], removed: Iterable[str] = (),
@@ -260,117 +273,28 @@ class ArchiveService:
         A catalogue is read in path order, event by event, so each event is relinked as soon as
         the next one starts: memory stays at one event's talks however large the catalogue is.
         """
-        started = time.monotonic()
-        summary = ImportSummary()
-        pending: dict[str, list[DocumentOutcome]] = {}
-        touched_tags: set[str] = set()
-
-        def settle(conference_ids: Iterable[str]) -> None:
-            conference_ids = sorted(set(conference_ids))
-            if not conference_ids:
-                return
-            try:
-                self.store.flush()
-            except WriteRefused as exc:
-                for cid in conference_ids:
-                    self._fail_pending(source, pending.get(cid, []), summary, str(exc))
-            for cid in conference_ids:
-                try:
-                    relinked = self.relink(cid)
-                except WriteRefused:  # a document's talk was refused: find it, fail it, keep the others
-                    relinked = self.relink(cid, careful=True)
-                    for document_id, error in relinked.refused.items():
-                        path = document_id.split(":", 1)[-1]
-                        culprits = [o for o in pending.get(cid, []) if o.path == path]
-                        if not culprits:
-                            raise
-                        self._fail_pending(source, culprits, summary, error)
-                    relinked = self.relink(cid)
-                summary.add_relink(relinked)
-                touched_tags.update(relinked.tags_touched)
-            for cid in conference_ids:
-                for outcome in pending.pop(cid, ()):
-                    self._record(outcome)
-            self.store.flush()
-
-        if source.kind == "notes" and source.conference is not None:
-            facts = self.store.source_facts(source.conference.id)
-            if facts.configured != source.conference:
-                self.store.put_source_conference(source.conference.id, "configured", source.conference, wait=False)
-                pending.setdefault(source.conference.id, [])
-        current: str | None = None
+        run = _Run(self, source, progress)
+        run.configure()
         present: set[str] = set()
         for doc in documents:
             present.add(doc.path)
-            outcome = self.import_document(source, doc, known.get(doc.path) if known is not None else None,
-                                           lookup=known is None)
-            summary.add(outcome, source.name)
-            for cid in outcome.conferences:
-                pending.setdefault(cid, []).append(outcome)
+            run.add(self.import_document(source, doc, known.get(doc.path) if known is not None else None,
+                                         lookup=known is None))
             if source.kind == "catalogue":
-                cid = doc.path.split("/", 1)[0]
-                if current is not None and cid != current:
-                    settle(c for c in pending if c != cid)
-                current = cid
-            if progress:
-                progress(outcome)
+                run.next_event(doc.path.split("/", 1)[0])
         if sync:  # every document was read: the known ones not among them left the source
             removed = sorted(set(known or {}) - present)
         for path in removed:
-            outcome = self.remove_document(source, path, known.get(path) if known is not None else None)
-            summary.add(outcome, source.name)
-            for cid in outcome.conferences:
-                pending.setdefault(cid, []).append(outcome)
-            if not outcome.conferences:
-                self._record(outcome)
-            if progress:
-                progress(outcome)
-        settle(list(pending))
-        self.store.flush()
-        if touched_tags:
-            self.refresh_tag_counts(touched_tags)
-        summary.seconds = time.monotonic() - started
-        return summary
+            run.add(self.remove_document(source, path, known.get(path) if known is not None else None))
+        return run.finish()
 
-    def _fail_pending(self, source: Source, outcomes: list[DocumentOutcome], summary: ImportSummary,
-                      error: str) -> None:
-        """Take back what the changed documents of a conference said, and record them as failed."""
-        origin = "catalogue" if source.kind == "catalogue" else "notes"
-        for outcome in outcomes:
-            if outcome.record is None or outcome.record[0] == "delete":
-                continue
-            _, path, new_hash, new_ids, cid = outcome.record[:5]
-            self.store.put_source_talks(cid, origin, (), sorted(new_ids), wait=True)
-            self.store.put_document(source.name, path, new_hash, set(), cid, outcome.record[5], None,
-                                    f"not stored: {error}")
-            setattr(summary, outcome.status, getattr(summary, outcome.status) - 1)
-            outcome.status, outcome.error, outcome.record = "failed", f"not stored: {error}", None
-            summary.failed += 1
-            summary.errors.append((f"{source.name}:{path}", outcome.error))
-
-    def record_failure(self, source: Source, path: str, error: str, content_hash: str | None = None,
-                       known: dict | None = None) -> DocumentOutcome:
-        """Record that a document failed, keeping the talks (and conference) its last good version gave,
-        so that they are still removed when the document leaves its source."""
-        known = known if known is not None else self.store.get_document(source.name, path)
-        talk_ids = set(known.get("talk_ids") or ()) if known else set()
-        cid = known.get("conference_id") if known else None
-        if cid is None:
-            try:
-                cid = conference_of_document(source, path)
-            except DocumentError:
-                cid = None
-        self.store.put_document(source.name, path, content_hash, talk_ids, cid,
-                                known.get("title") if known else None, None, error)
-        return DocumentOutcome(path, "failed", error=error)
-
-    def _record(self, outcome: DocumentOutcome) -> None:
-        if outcome.record is None:
-            return
-        if outcome.record[0] == "delete":
-            self.store.delete_document(*outcome.record[1:], wait=False)
-        else:
-            self.store.put_document(*outcome.record, wait=False)
+    def write_record(self, record: DocumentRecord | DocumentRemoval | None) -> None:
+        """Write what the ledger says of a document, once its conference is relinked."""
+        if isinstance(record, DocumentRemoval):
+            self.store.delete_document(record.source, record.path, wait=False)
+        elif record is not None:
+            self.store.put_document(record.source, record.path, record.content_hash, record.talk_ids,
+                                    record.conference_id, record.title, record.format, None, wait=False)
 
     def sync_source(self, source: Source, documents: Iterable[DocumentInput],
                     progress: Callable[[DocumentOutcome], None] | None = None) -> ImportSummary:
@@ -387,7 +311,102 @@ class ArchiveService:
 
     def refresh_tag_counts(self, tags: Iterable[str]) -> None:
         """Recount the given tags from their index partitions (idempotent)."""
-        tags = sorted(set(tags))
-        if tags:
-            self.store.put_tag_counts(self.store.count_tags(tags))
+        recount_tags(self.store, tags)
 
+
+def _origin(source: Source) -> str:
+    """Return the `source_talks` origin a source's documents write under."""
+    return "catalogue" if source.kind == "catalogue" else "notes"
+
+
+class _Run:
+    """One `apply`: the outcomes waiting for their conference's relink, and the summary so far."""
+
+    def __init__(self, service: ArchiveService, source: Source, progress: Callable[[DocumentOutcome], None] | None):
+        self.service, self.store, self.source, self.progress = service, service.store, source, progress
+        self.summary = ImportSummary()
+        self.pending: dict[str, list[DocumentOutcome]] = {}
+        self.touched_tags: set[str] = set()
+        self.current_event: str | None = None
+        self.started = time.monotonic()
+
+    def configure(self) -> None:
+        """Record the conference facts the sources file gives, if they changed."""
+        conference = self.source.conference
+        if self.source.kind == "notes" and conference is not None:
+            if self.store.source_facts(conference.id).configured != conference:
+                self.store.put_source_conference(conference.id, "configured", conference, wait=False)
+                self.pending.setdefault(conference.id, [])
+
+    def add(self, outcome: DocumentOutcome) -> None:
+        """Count a document's outcome and hold its record until its conferences are relinked."""
+        self.summary.add(outcome, self.source.name)
+        for cid in outcome.conferences:
+            self.pending.setdefault(cid, []).append(outcome)
+        if not outcome.conferences:
+            self.service.write_record(outcome.record)
+        if self.progress:
+            self.progress(outcome)
+
+    def next_event(self, event: str) -> None:
+        """Settle the catalogue events before this one (the catalogue is read event by event)."""
+        if self.current_event is not None and event != self.current_event:
+            self.settle([c for c in self.pending if c != event])
+        self.current_event = event
+
+    def settle(self, conference_ids: Iterable[str]) -> None:
+        """Relink conferences, then write the ledger records of their documents."""
+        conference_ids = sorted(set(conference_ids))
+        if not conference_ids:
+            return
+        try:
+            self.store.flush()
+        except WriteRefused as exc:
+            for cid in conference_ids:
+                self.fail(self.pending.get(cid, []), str(exc))
+        for cid in conference_ids:
+            relinked = self.relink(cid)
+            self.summary.add_relink(relinked)
+            self.touched_tags.update(relinked.tags_touched)
+        for cid in conference_ids:
+            for outcome in self.pending.pop(cid, ()):
+                self.service.write_record(outcome.record)
+        self.store.flush()
+
+    def relink(self, cid: str) -> RelinkOutcome:
+        """Relink one conference; if the database refuses a talk, fail its document and relink without it."""
+        try:
+            return self.service.relink(cid)
+        except WriteRefused:
+            careful = self.service.relink(cid, careful=True)
+            for document_id, error in careful.refused.items():
+                path = document_id.split(":", 1)[-1]
+                culprits = [o for o in self.pending.get(cid, []) if o.path == path]
+                if not culprits:
+                    raise
+                self.fail(culprits, error)
+            return self.service.relink(cid)
+
+    def fail(self, outcomes: list[DocumentOutcome], error: str) -> None:
+        """Take back what changed documents said, and record them as failed."""
+        for outcome in outcomes:
+            record = outcome.record
+            if not isinstance(record, DocumentRecord):
+                continue
+            self.store.put_source_talks(record.conference_id, _origin(self.source), (), sorted(record.talk_ids),
+                                        wait=True)
+            self.store.put_document(self.source.name, record.path, record.content_hash, set(), record.conference_id,
+                                    record.title, None, f"not stored: {error}")
+            self.summary.count(outcome.status, -1)
+            self.summary.count(DocumentStatus.FAILED)
+            outcome.status, outcome.error, outcome.record = DocumentStatus.FAILED, f"not stored: {error}", None
+            self.summary.errors.append((f"{self.source.name}:{record.path}", outcome.error))
+
+    def finish(self) -> ImportSummary:
+        """Settle every conference still pending, recount the tags touched, and return the summary."""
+        self.settle(list(self.pending))
+        self.store.flush()
+        if self.touched_tags:
+            recount_tags(self.store, self.touched_tags)
+        self.summary.seconds = time.monotonic() - self.started
+        return self.summary

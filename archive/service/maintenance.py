@@ -1,4 +1,4 @@
-"""Operations the scheduled jobs run: plan a re-import, hold a run lease, record runs, rebuild indexes.
+"""Operations the scheduled jobs run: plan a re-import, hold a run lease, rebuild indexes.
 
 Everything here works through the store's interface; jobs/tasks.py are thin shells over it.
 """
@@ -9,12 +9,12 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from archive.indexes.audit import INDEX_KEY_COLUMNS, audit, expected_rows
-from archive.indexes.tables import EMPTY_KEYS, INDEX_TABLES, IndexKeys, index_keys
-from archive.service.importing import document_hash, with_catalogue
+from archive.domain.outcomes import DocumentStatus
+from archive.indexes.audit import audit, expected_rows
+from archive.indexes.tables import EMPTY_KEYS, INDEX_KEY_COLUMNS, IndexKeys, index_keys
+from archive.service.importing import document_hash, recount_tags, recorded_state, with_catalogue
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
@@ -40,15 +40,16 @@ def plan_source(store, source: Source) -> ReimportPlan:
     for rel in present:
         doc: DocumentInput = read_document(source, rel)
         row = known.get(rel)
-        if row and row.get("content_hash") == document_hash(source, doc, hints):
+        state = recorded_state(row, document_hash(source, doc, hints))
+        if state is DocumentStatus.UNCHANGED:
             plan.unchanged += 1
             plan.still_failing += bool(row.get("last_error"))
             continue
         plan.to_import.append(rel)
-        if row:
-            plan.changed += 1
-        else:
+        if state is DocumentStatus.NEW:
             plan.new += 1
+        else:
+            plan.changed += 1
     plan.to_remove = sorted(set(known) - set(present))
     return plan
 
@@ -89,22 +90,6 @@ class Lease:
         return self.store.release_lease(self.name, self.owner)
 
 
-def new_run(job: str) -> dict:
-    """Return a fresh import-run record."""
-    return {"run_id": uuid.uuid1(), "job": job, "started_at": datetime.now(timezone.utc), "status": "running",
-            "host": socket.gethostname(), "errors": []}
-
-
-def recent_months(now: date | None = None, count: int = 3) -> list[str]:
-    """Return the 'YYYY-MM' run-history buckets of the last count months, newest first."""
-    now = now or datetime.now(timezone.utc)
-    months, year, month = [], now.year, now.month
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months
-
-
 @dataclass
 class RebuildReport:
     """What rebuild_indexes did."""
@@ -132,7 +117,7 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
     expected = expected_rows(stored)
     actual = {t: store.index_rows(t, cols) for t, cols in INDEX_KEY_COLUMNS.items()}
     result = audit(expected, actual)
-    orphans = IndexKeys(*(frozenset(result.orphans[t]) for t in INDEX_TABLES))
+    orphans = IndexKeys.of(result.orphans)
     if not orphans.is_empty():
         store.delete_index_rows(orphans)
     report.orphans_deleted = sum(len(v) for v in result.orphans.values())
@@ -145,12 +130,6 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
 
 
 def refresh_tag_counts(store, tags: Iterable[str] | None = None) -> int:
-    """Recount tags from talks_by_tag (all tags, including ones whose count fell to zero)."""
+    """Recount tags from talks_by_tag (by default all, including ones whose count fell to zero)."""
     names = set(tags) if tags is not None else set(store.all_tags()) | set(store.tag_cloud())
-    store.put_tag_counts(store.count_tags(names))
-    return len(names)
-
-
-def run_history_ttl(days: int) -> int:
-    """Return the TTL in seconds that keeps a run record for the given days."""
-    return int(timedelta(days=days).total_seconds())
+    return recount_tags(store, names)

@@ -7,7 +7,8 @@ from typing import Callable, Iterable
 from archive.domain import ParsedDocument, Talk
 from archive.parse.layout import Hints
 from archive.domain.outcomes import DocumentOutcome, ImportSummary
-from archive.service.importing import ArchiveService, TalkStore
+from archive.service.importing import ArchiveService
+from archive.service.ports import ImportStore
 from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, list_documents, load_sources,
                              read_document)
 
@@ -26,7 +27,7 @@ def tag(talk: Talk) -> tuple[str, ...]:
     return tag_talk(talk.title, talk.notes_source, talk.conference_id, talk.kind, extra_tags=talk.tags)
 
 
-def make_service(store: TalkStore) -> ArchiveService:
+def make_service(store: ImportStore) -> ArchiveService:
     """Return the archive service over a store, with the real parser and tagger."""
     return ArchiveService(store, parse_bytes, tag, counted_hints)
 
@@ -59,7 +60,7 @@ def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
                             f"to the sources file")
 
 
-def run_import(store: TalkStore, sources_file: Path, names: Iterable[str] = (), paths: Iterable[Path] = (),
+def run_import(store: ImportStore, sources_file: Path, names: Iterable[str] = (), paths: Iterable[Path] = (),
                progress: Callable[[Source, DocumentOutcome], None] | None = None,
                on_source: Callable[[Source, int], None] | None = None) -> ImportSummary:
     """Import the named sources (or all), or only the documents under the given paths."""

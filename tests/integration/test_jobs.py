@@ -17,7 +17,7 @@ from archive import storage
 from archive.indexes.audit import INDEX_KEY_COLUMNS, audit, digest, expected_rows
 from archive.domain import NotFound
 from archive.service.runner import make_service
-from archive.service.maintenance import recent_months
+from archive.domain.runs import recent_months
 from archive.sources import load_sources, read_documents
 
 pytestmark = pytest.mark.integration

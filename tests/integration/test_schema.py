@@ -33,7 +33,7 @@ def test_apply_schema_is_idempotent_and_comments_every_table(node_settings):
         first = storage.apply_schema(s)
         second = storage.apply_schema(s)
         assert first == second and len(first) >= 12
-        cluster = storage._cluster(s)
+        cluster = storage.cluster_for(s)
         try:
             cluster.connect()
             tables = cluster.metadata.keyspaces[keyspace].tables

@@ -1,0 +1,42 @@
+"""The only package that speaks CQL, in modules that follow its callers.
+
+- `session`: the process's session, prepared statements (never mutated per call), the errors;
+- `schema`: applying schema.cql;
+- `rows`: driver rows to domain values;
+- `pipeline` and `writes`: the importer's and rebuild's writes of talks, index rows (derived from
+  `archive.indexes.tables`), conferences and tag counts;
+- `reads`: the web's reads by key and paged index reads;
+- `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
+- `runs`: run leases and import history;
+- `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
+
+`Store` joins them over one session; callers declare the narrow part they use (see
+`archive.service.ports`). `connect(settings)` opens it: call it after fork, never at import time.
+"""
+from __future__ import annotations
+
+from archive.config import Settings
+from archive.domain import NotFound, conference_of
+from archive.storage.ledger import Ledger
+from archive.storage.reads import IndexReads
+from archive.storage.rows import Page
+from archive.storage.runs import RunHistory, new_run_id
+from archive.storage.scans import Scans
+from archive.storage.schema import SCHEMA_FILE, apply_schema, drop_keyspace, schema_statements, split_cql
+from archive.storage.session import RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version
+from archive.storage.writes import TalkWrites
+
+
+class Store(TalkWrites, Ledger, IndexReads, RunHistory, Scans):
+    """Every part of the store over one session (what a process opens once)."""
+
+
+def connect(settings: Settings) -> Store:
+    """Open this process's session to settings.keyspace and return a Store over it."""
+    return Store(open_session(settings), settings)
+
+
+__all__ = [
+    "NotFound", "Page", "RETRYABLE_ERRORS", "SCHEMA_FILE", "Store", "apply_schema", "cluster_for", "conference_of",
+    "connect", "drop_keyspace", "new_run_id", "probe_release_version", "schema_statements", "split_cql",
+]

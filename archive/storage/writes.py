@@ -1,0 +1,126 @@
+"""Writing talks, their index rows, conferences and tag counts (the importer's and rebuild's writes).
+
+A talk row and all its index rows (and the deletion of its stale ones) go in one LOGGED batch.
+The index CQL is derived from the descriptions in `archive.indexes.tables`, never written here
+by hand. """
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Sequence
+
+from cassandra.concurrent import execute_concurrent
+from cassandra.query import BatchStatement, BatchType, PreparedStatement
+
+from archive.domain import UNDATED, Conference, Talk
+from archive.indexes.tables import IndexKeys, IndexTable, card
+from archive.storage.pipeline import WritePipeline
+
+_TALK_COLUMNS = ("conference_id", "id", "title", "speakers", "kind", "ordinal", "day", "index_day", "starts_at",
+                 "links", "video_seconds", "notes_source", "notes_format", "notes_html", "word_count", "document_id",
+                 "anchor", "tags", "language", "catalogue_id", "summary_html", "updated_at")
+
+
+def insert_cql(table: str, columns: Sequence[str]) -> str:
+    """Return the INSERT of one row of a table with the given columns."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def index_insert_cql(index: IndexTable) -> str:
+    """Return the INSERT of one row of an index table, from its description."""
+    return insert_cql(index.name, index.key + index.columns)
+
+
+def index_delete_cql(index: IndexTable) -> str:
+    """Return the DELETE of one row of an index table by its primary key, from its description."""
+    return f"DELETE FROM {index.name} WHERE {' AND '.join(f'{c} = ?' for c in index.key)}"
+
+
+def talk_values(talk: Talk, day: date) -> tuple:
+    """Return the values of a talks row, in _TALK_COLUMNS order."""
+    return (talk.conference_id, talk.id, talk.title, [(s.name, s.affiliation) for s in talk.speakers], talk.kind,
+            talk.ordinal, talk.date, day, talk.starts_at, [(link.kind, link.url) for link in talk.links],
+            talk.video_seconds, talk.notes_source, talk.notes_format, talk.notes_html, talk.word_count,
+            talk.document_id, talk.anchor, set(talk.tags), talk.language, talk.catalogue_id, talk.summary_html,
+            datetime.now(timezone.utc))
+
+
+class TalkWrites(WritePipeline):
+    """Talk, index, conference and tag-count writes."""
+
+    def talk_rows(self, talk: Talk, conference: Conference, day: date,
+                  keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, values) pairs that write a talk row and all its index rows."""
+        rows = [(self._p(insert_cql("talks", _TALK_COLUMNS)), talk_values(talk, day))]
+        for year in {key[0] for key in keys.table("talks_by_year")}:
+            rows.append((self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,)))
+        shown = card(talk, conference)
+        for index, index_keys in keys.items():
+            insert = self._p(index_insert_cql(index))
+            rows += [(insert, index.values(talk, conference, key, shown)) for key in sorted(index_keys, key=repr)]
+        return rows
+
+    def index_deletes(self, keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, key) pairs that delete the given index rows."""
+        return [(self._p(index_delete_cql(index)), key) for index, index_keys in keys.items() for key in index_keys]
+
+    def _batch(self) -> BatchStatement:
+        return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+
+    def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
+                   wait: bool = True) -> None:
+        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch.
+
+        With wait=False the batch joins the write pipeline (see submit) and flush() waits for it.
+        """
+        batch = self._batch()
+        for stmt, values in self.index_deletes(stale) + self.talk_rows(talk, conference, day, keys):
+            batch.add(stmt, values)
+        self._execute(batch, wait)
+
+    def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None:
+        """Delete a talk row and all its index rows in one LOGGED batch."""
+        batch = self._batch()
+        batch.add(self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id))
+        for stmt, key in self.index_deletes(keys):
+            batch.add(stmt, key)
+        self._execute(batch, wait)
+
+    def delete_index_rows(self, keys: IndexKeys) -> None:
+        """Delete the given index rows (orphans found by rebuild_indexes), concurrently."""
+        bound = [(self._bound(index_delete_cql(index), key, write=True), None)
+                 for index, index_keys in keys.items() for key in index_keys]
+        execute_concurrent(self.session, bound, concurrency=32, raise_on_first_error=True)
+
+    # -- conferences and tag counts ---------------------------------------------------------------
+    def put_conference(self, conference: Conference, source: str, talk_count: int | None = None,
+                       old: Conference | None = None) -> None:
+        """Write a conference, its timeline row and its year (dropping the old timeline row if moved)."""
+        batch = self._batch()
+        batch.add(self._p(insert_cql("conferences", ("id", "name", "start_date", "end_date", "location", "timezone",
+                                                     "url", "source", "updated_at"))),
+                  (conference.id, conference.name, conference.start, conference.end, conference.location,
+                   conference.timezone, conference.url, source, datetime.now(timezone.utc)))
+        start = conference.start or UNDATED
+        if old is not None and (old.start or UNDATED) != start:
+            old_start = old.start or UNDATED
+            batch.add(self._p("DELETE FROM conferences_by_year WHERE year = ? AND start_date = ? AND conference_id = ?"),
+                      (old_start.year, old_start, conference.id))
+        columns = ("year", "start_date", "conference_id", "name", "end_date", "location")
+        values = (start.year, start, conference.id, conference.name, conference.end, conference.location)
+        if talk_count is not None:  # else keep the stored count: only a recount sets it
+            columns, values = columns + ("talk_count",), values + (talk_count,)
+        batch.add(self._p(insert_cql("conferences_by_year", columns)), values)
+        batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('all', ?)"), (start.year,))
+        self.session.execute(batch)
+
+    def put_tag_counts(self, counts: dict[str, int]) -> None:
+        """Store tag counts; a zero count removes the tag from the cloud."""
+        now = datetime.now(timezone.utc)
+        put = [(self._bound("INSERT INTO tag_counts (bucket, tag, count, updated_at) VALUES ('all', ?, ?, ?)",
+                            (t, n, now), write=True), None) for t, n in counts.items() if n > 0]
+        drop = [(self._bound("DELETE FROM tag_counts WHERE bucket = 'all' AND tag = ?", (t,), write=True), None)
+                for t, n in counts.items() if n <= 0]
+        execute_concurrent(self.session, put + drop, concurrency=32, raise_on_first_error=True)
+
+
+__all__ = ["TalkWrites", "index_delete_cql", "index_insert_cql"]
