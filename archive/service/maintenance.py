@@ -14,7 +14,8 @@ from typing import Iterable
 from archive.domain.outcomes import DocumentStatus
 from archive.indexes.audit import audit, expected_rows
 from archive.indexes.tables import EMPTY_KEYS, INDEX_KEY_COLUMNS, IndexKeys, index_keys
-from archive.service.importing import document_hash, recount_tags, recorded_state, with_catalogue
+from archive.service.importing import document_hash, recorded_state, with_catalogue
+from archive.service.run import recount_tags
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
