@@ -3,7 +3,8 @@
 Layout: `<event>/category.json` ({"title", "url"}) and `<event>/videos/<slug>.json`, one talk per
 file (schema in the catalogue's `.schemas/video.json`). Each event becomes a conference whose id is
 its folder name, each video file a talk. The catalogue is messy in real ways and this module is
-where that mess is handled: several people in one speaker string, placeholder speakers, titles
+where that mess is handled (its speakers lists by parse/speakers.split_speaker_list, its talk kinds
+by the notes' kind words): several people in one speaker string, placeholder speakers, titles
 that repeat the event and the speaker ("DjangoCon EU 2013: Zed Shaw - The Imaginative Programmer"),
 stray whitespace and CRLF, a null `recorded`, non-ASCII file names. A file that cannot be used
 raises DocumentError naming why; nothing here touches the network or the store.
@@ -21,17 +22,12 @@ from pathlib import PurePosixPath
 
 from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, same_person, slugify
 from archive.formats.html import clean_html
+from archive.parse.speakers import PERSON_SEP, split_speaker_list
+from archive.parse.talks import kind_word
 
 CATALOGUE_FORMAT = "catalogue"
 EVENT_FILE = "category.json"
 
-# Speaker entries that name nobody.
-_PLACEHOLDER_SPEAKERS = {"various speakers", "various", "unknown", "tba", "tbd", "n a", "none", "anonymous",
-                         "speaker", "speakers", "multiple speakers", "several speakers"}
-# Entries naming a session rather than people ("Lightning Talks, DAY 1 - PyTexas 2023").
-_NOT_PEOPLE = re.compile(r"\b(lightning|talks|panel(ists)?|session|keynotes?|workshop|organi[sz]ers|staff)\b", re.I)
-_NAME_SUFFIXES = re.compile(r",?\s*\b(?:ph\.?\s?d|jr|sr|mba|m\.?d|et\.? al)\.?\s*$", re.I)
-_PERSON_SEP = re.compile(r"\s*(?:;|\s&\s|\band\b|\bund\b|\sy\s|\set\s)\s*", re.I)
 # A description that uses reST markup goes through docutils; plain prose is rendered directly.
 _RST_MARKUP = re.compile(
     r"(^\s*(?:[-*+]|\d+[.)]|#\.)\s)|`|::|\*\*|^\s*\.\.\s|^[=\-~^\"'#*+]{3,}\s*$|_\s|\|", re.M)
@@ -130,47 +126,6 @@ def catalogue_talk_id(path: str) -> str:
     return f"{event}--{slug}"
 
 
-def split_catalogue_speakers(entries) -> tuple[Speaker, ...]:
-    """Return the people named in a catalogue speakers list, splitting "A and B", "A, B", "A & B"."""
-    if isinstance(entries, str):
-        entries = [entries]
-    if not isinstance(entries, list):
-        return ()
-    people: list[str] = []
-    for entry in entries:
-        if not isinstance(entry, str) or _NOT_PEOPLE.search(entry):
-            continue
-        text = " ".join(entry.replace("\u00a0", " ").split()).strip(" .,;")
-        text = re.sub(r"\s*\.\.\.$|\s*…$", "", text)
-        if ":" in text:  # "Fireside Chat with: A and B"
-            text = text.rsplit(":", 1)[1].strip()
-        if " by " in text:  # "Some Title by A"
-            text = text.rsplit(" by ", 1)[1].strip()
-        text = _NAME_SUFFIXES.sub("", text).strip(" ,")
-        for part in _PERSON_SEP.split(text):
-            people.extend(_comma_people(part))
-    seen, speakers = set(), []
-    for name in people:
-        name = name.strip(" .,;")
-        key = fold(name) if fold(name).replace(" ", "").isascii() and len(fold(name)) >= len(name) // 2 \
-            else name.casefold()  # "Андрей Светлов", "蘇羿豪": names in other scripts are kept whole
-        if not key or key in _PLACEHOLDER_SPEAKERS or any(c.isdigit() for c in name) or key in seen:
-            continue
-        seen.add(key)
-        speakers.append(Speaker(name))
-    return tuple(speakers)
-
-
-def _comma_people(part: str) -> list[str]:
-    """Split "A B, C D" into people, but keep "Chu, Hua-Rong" (surname, given name) as one."""
-    pieces = [p.strip() for p in part.split(",") if p.strip()]
-    if len(pieces) > 1 and all(len(p.split()) >= 2 for p in pieces):
-        return pieces
-    if len(pieces) == 2 and all(len(p.split()) == 1 for p in pieces):
-        return [f"{pieces[1]} {pieces[0]}"]  # "Chu, Hua-Rong" -> "Hua-Rong Chu"
-    return [" ".join(part.split())] if part.strip() else []
-
-
 def clean_title(title: str, event_name: str, speakers: tuple[Speaker, ...]) -> str:
     """Return a catalogue title without the event and speaker it repeats.
 
@@ -207,7 +162,7 @@ def _is_speaker(text: str, speakers: tuple[Speaker, ...]) -> bool:
 
 
 def _speaker_list(head: str, names: set[str]) -> bool:
-    parts = [fold(p) for p in _PERSON_SEP.split(head.replace(",", " and ")) if fold(p)]
+    parts = [fold(p) for p in PERSON_SEP.split(head.replace(",", " and ")) if fold(p)]
     return bool(parts) and bool(names) and all(p in names for p in parts)
 
 
@@ -327,15 +282,14 @@ def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str
     raw_title = _text(value.get("title"), "title", path)
     if not raw_title:
         raise DocumentError(f"{path}: the talk has no title")
-    speakers = split_catalogue_speakers(_list(value, "speakers", path, coerce_text=True))
+    speakers = split_speaker_list(_list(value, "speakers", path, coerce_text=True))
     title = clean_title(raw_title, event_name or event_id(path), speakers)
     day, moment = parse_recorded(value.get("recorded"), path)
     description = _text_block(value, "description", path) or _text_block(value, "summary", path)
     duration = _seconds(value, "duration", path)
     language = _text(value.get("language"), "language", path)
     tags = _list(value, "tags", path, coerce_text=True)
-    kind = "keynote" if "keynote" in fold(raw_title).split() else (
-        "lightning" if "lightning" in fold(raw_title) else "talk")
+    kind = kind_word(raw_title) or "talk"  # the notes' kind words: "Panel: ...", "SciPy2013 Tutorial"
     description = description.replace("\r\n", "\n").strip()
     talk_id = catalogue_talk_id(path)
     talk = Talk(

@@ -7,12 +7,13 @@ from datetime import date, datetime
 import pytest
 
 from archive.parse.catalogue import (catalogue_talk_id, clean_title, parse_event, parse_recorded, parse_video,
-                               render_description, split_catalogue_speakers)
+                               render_description)
+from archive.parse.speakers import split_speaker_list
 from archive.domain import DocumentError, Speaker
 
 
 def names(entries):
-    return [s.name for s in split_catalogue_speakers(entries)]
+    return [s.name for s in split_speaker_list(entries)]
 
 
 @pytest.mark.parametrize("entries, expected", [
@@ -127,3 +128,17 @@ def test_an_event_file_names_the_conference():
                                                                 "http://2013.djangocon.eu/")
     with pytest.raises(DocumentError, match="the event has no title"):
         parse_event(b'{"url": "x"}', "e/category.json")
+
+
+@pytest.mark.parametrize("title, kind", [
+    ("Keynote: Guido Van Rossum", "keynote"),
+    ("Keynotes: Growing Community That Makes a Difference", "keynote"),
+    ("Lightning Talks Wednesday", "lightning"),
+    ("Panel Discussion: Teaching Python", "panel"),
+    ("Anatomy of Matplotlib, SciPy2013 Tutorial, Part 1 of 3", "tutorial"),
+    ("Flask Workshop", "tutorial"),
+    ("Fast test, slow test", "talk"),
+])
+def test_the_kind_comes_from_the_notes_kind_words(title, kind):
+    talk, _ = parse_video(video(title=title), "ev/videos/a.json")
+    assert talk.kind == kind
