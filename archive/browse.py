@@ -7,6 +7,7 @@ scoped to the list they page.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,9 @@ from archive.indexes.tables import UNDATED, index_day
 from archive.domain import Conference, NotFound, Talk
 from archive.domain.runs import recent_months
 from archive.formats.html import clean_html
+from archive.search import engine
+from archive.search.query import Filters, Query, parse_query
+from archive.search.snippets import marked_title, snippet
 
 _DAY_ID = (date, str)
 
@@ -216,3 +220,57 @@ def conference_calendar_talks(store, conference_id: str) -> tuple[Conference, li
 def import_history(store, today: date, months: int = 3, limit: int = 50) -> list[dict[str, Any]]:
     """Return the newest import runs of the last few month buckets."""
     return store.list_runs(recent_months(today, months), limit)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One talk found by a search: what a result list shows, with its score and an escaped snippet."""
+
+    id: str
+    title: str
+    title_html: str      # escaped, matched words in <mark>
+    speakers: list[str]
+    conference_id: str
+    day: date | None
+    kind: str
+    language: str | None
+    has_notes: bool
+    has_video: bool
+    score: float
+    snippet_html: str    # escaped, matched words in <mark>
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of search results, the cursor of the next page, and what the reader should know."""
+
+    query: Query
+    results: list[SearchResult]
+    next_cursor: str | None
+    messages: list[str]
+
+
+def search(store, secret: str, text: str, filters: Filters = Filters(), sort: str = "relevance",
+           cursor: str | None = None, limit: int = 20) -> SearchPage:
+    """Run a search: all words, "phrases", the last word as a prefix, filters; ranked or by date."""
+    query = parse_query(text or "", filters, sort)
+    messages = list(query.notes)
+    if query.is_empty():
+        if not messages:
+            messages.append("Type a few words to search the talks' titles, speakers, tags, descriptions and notes.")
+        return SearchPage(query, [], None, messages)
+    scope = "search:" + hashlib.sha256(query.key().encode()).hexdigest()[:16]
+    after = decode_cursor(cursor, secret, scope, (int, str)) if cursor else None
+    found, more, cut = engine.page(query, store, after, limit)
+    results = [SearchResult(
+        id=talk.id, title=talk.title, title_html=marked_title(talk, query), speakers=[s.name for s in talk.speakers],
+        conference_id=talk.conference_id, day=shown_day(hit.day), kind=talk.kind, language=talk.language,
+        has_notes=talk.word_count > 0, has_video=talk.link("video") is not None, score=round(hit.score, 4),
+        snippet_html=snippet(talk, query)) for hit, talk in found]
+    if not results and not cursor:
+        messages.append("No talk matches all of these words" + (" with these filters." if not filters.is_empty()
+                                                                else "."))
+    if cut and results:
+        messages.append("Some words of this query are very common: the results are the talks where they matter most.")
+    next_cursor = encode_cursor(found[-1][0].sort_key(query.sort), secret, scope) if more and found else None
+    return SearchPage(query, results, next_cursor, messages)

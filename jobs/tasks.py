@@ -165,6 +165,7 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
             run.talks_deleted += relinked.talks_deleted
             if relinked.tags_touched:
                 service.refresh_tag_counts(relinked.tags_touched)
+            service.refresh_search_terms(relinked.terms_touched)
     except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
         run.status = RunStatus.FAILED.value
         run.errors.append(f"relinking at the end of the run: {exc}")

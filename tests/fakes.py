@@ -18,6 +18,7 @@ class FakeStore:
         self.conferences: dict[str, Conference] = {}
         self.talk_counts: dict[str, int] = {}
         self.tag_counts: dict[str, int] = {}
+        self.vocabulary: dict[str, int] = {}  # search term -> df ('' -> number of talks)
         self.source_talks: dict[tuple[str, str, str], str] = {}  # (conference, origin, id) -> JSON
         self.source_conferences: dict[tuple[str, str], str] = {}  # (conference, 'configured'|'event') -> JSON
         self.writes = 0
@@ -100,3 +101,17 @@ class FakeStore:
                 self.tag_counts[tag] = n
             else:
                 self.tag_counts.pop(tag, None)
+
+    def count_postings(self, terms):
+        return {term: sum(1 for k in self.index["search_postings"] if k[0] == term) for term in terms}
+
+    def count_talks(self):
+        return len(self.talks)
+
+    def put_vocabulary(self, counts):
+        self.writes += 1
+        for term, n in counts.items():
+            if n > 0 or term == "":
+                self.vocabulary[term] = n
+            else:
+                self.vocabulary.pop(term, None)

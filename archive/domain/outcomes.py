@@ -61,6 +61,7 @@ class RelinkOutcome:
     linked: int = 0
     unmatched: list[str] = field(default_factory=list)
     tags_touched: set[str] = field(default_factory=set)
+    terms_touched: set[str] = field(default_factory=set)  # search terms a talk gained or lost
     refused: dict[str, str] = field(default_factory=dict)  # document id -> why its talk was refused
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
 from archive.domain import UNDATED, Conference, Talk, speaker_slug
+from archive.search.analysis import talk_impacts
 
 
 def has_notes(talk: Talk) -> bool:
@@ -27,12 +28,13 @@ def has_video(talk: Talk) -> bool:
     return talk.link("video") is not None
 
 
-def card(talk: Talk, conference: Conference) -> dict[str, Any]:
-    """Return what every index row may copy from its talk: enough to show it in a list."""
+def card(talk: Talk, conference: Conference, day: date) -> dict[str, Any]:
+    """Return what every index row may copy from its talk: enough to show or filter it in a list."""
     return {
         "conference_id": talk.conference_id, "conference_name": conference.name, "title": talk.title,
         "speakers": [s.name for s in talk.speakers], "kind": talk.kind, "tags": set(talk.tags),
-        "has_notes": has_notes(talk), "has_video": has_video(talk),
+        "has_notes": has_notes(talk), "has_video": has_video(talk), "day": day, "year": day.year,
+        "language": talk.language, "speaker_slugs": sorted(_speaker_slugs(talk)),
     }
 
 
@@ -45,9 +47,12 @@ class IndexTable:
     columns: tuple[str, ...]                          # other columns, taken from card() (or row_extra)
     keys_of: Callable[[Talk, date], Iterable[tuple]]  # the keys of a talk that sorts under a day
     row_extra: Callable[[Talk, tuple], dict] | None = None  # per-row values card() cannot give
+    # Written in the talk's LOGGED batch (small rows), or beside it, one statement a row (search
+    # rows: a long talk has thousands, more than a batch may hold under the stock guardrails).
+    batched: bool = True
 
     def values(self, talk: Talk, conference: Conference, key: tuple, shown: dict[str, Any]) -> tuple:
-        """Return the values of one row (key, then columns); shown is card(talk, conference)."""
+        """Return the values of one row (key, then columns); shown is card(talk, conference, day)."""
         extra = self.row_extra(talk, key) if self.row_extra else {}
         return (*key, *(extra[c] if c in extra else shown[c] for c in self.columns))
 
@@ -61,6 +66,15 @@ def _speaker_of_row(talk: Talk, key: tuple) -> dict:
     return {"name": speaker.name, "affiliation": speaker.affiliation}
 
 
+def _postings(talk: Talk, day: date) -> list[tuple]:
+    return [(term, impact, talk.id) for term, impact in talk_impacts(talk).items()]
+
+
+def _search_doc(talk: Talk, key: tuple) -> dict:
+    return {"terms": talk_impacts(talk)}
+
+
+_FILTERED = ("conference_id", "year", "day", "kind", "language", "tags", "speaker_slugs", "has_notes", "has_video")
 _LISTED = ("conference_id", "conference_name", "title", "speakers", "kind", "has_notes", "has_video")
 
 INDEXES: tuple[IndexTable, ...] = (
@@ -74,8 +88,13 @@ INDEXES: tuple[IndexTable, ...] = (
     IndexTable("talks_by_speaker", ("speaker", "day", "talk_id"),
                ("name", "conference_id", "conference_name", "title", "affiliation", "kind", "has_notes", "has_video"),
                lambda talk, day: [(slug, day, talk.id) for slug in _speaker_slugs(talk)], _speaker_of_row),
+    # Search: a talk's postings, one per term, best impact first; and its own terms (search_docs).
+    IndexTable("search_postings", ("term", "impact", "talk_id"), _FILTERED, _postings, batched=False),
+    IndexTable("search_docs", ("talk_id",), ("terms", *_FILTERED), lambda talk, day: [(talk.id,)], _search_doc,
+               batched=False),
 )
 INDEX_TABLES = tuple(t.name for t in INDEXES)
+SEARCH_POSTINGS = "search_postings"
 INDEX_BY_NAME = {t.name: t for t in INDEXES}
 INDEX_KEY_COLUMNS = {t.name: t.key for t in INDEXES}
 
@@ -125,5 +144,5 @@ def index_keys(talk: Talk, day: date) -> IndexKeys:
     return IndexKeys({table.name: frozenset(table.keys_of(talk, day)) for table in INDEXES})
 
 
-__all__ = ["EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "UNDATED", "IndexKeys",
+__all__ = ["EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "SEARCH_POSTINGS", "UNDATED", "IndexKeys",
            "IndexTable", "card", "has_notes", "has_video", "index_day", "index_keys"]

@@ -25,19 +25,20 @@ from datetime import date
 from typing import Callable, Iterable
 
 from archive.parse.catalogue import event_id, is_event_file, parse_event, parse_video
-from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, SEARCH_POSTINGS, index_day, index_keys
+from archive.search.analysis import search_terms_of
 from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, WriteRefused, fold
 from archive.talks.build import Tagger, build_talks, check_sizes, check_talk
 from archive.domain.outcomes import (DocumentOutcome, DocumentRecord, DocumentRemoval, DocumentStatus, ImportSummary,
                                      RelinkOutcome)
 from archive.service.ports import ImportStore
-from archive.service.run import ImportRun, origin_of, recount_tags
+from archive.service.run import ImportRun, origin_of, recount_tags, recount_terms
 from archive.talks.linking import link_talks, merge_conference, merge_talks
 from archive.parse.layout import Hints
 from archive.sources import DocumentInput, Source, source_hints
 
 # Bump when parsing, tagging or linking changes output, so that every document is re-imported once.
-PARSER_VERSION = "notes-3"
+PARSER_VERSION = "notes-4"
 
 
 Parser = Callable[[bytes, str, Hints], ParsedDocument]
@@ -221,9 +222,11 @@ class ArchiveService:
             self._write_talk(talk, conference, stored.get(talk.id), renamed, careful, outcome)
         for gone in sorted(set(stored) - {t.id for t in merged}):
             talk, day = stored[gone]
-            self.store.delete_talk(conference_id, gone, index_keys(talk, day), wait=False)
+            keys = index_keys(talk, day)
+            self.store.delete_talk(conference_id, gone, keys, wait=False)
             outcome.talks_deleted += 1
             outcome.tags_touched |= set(talk.tags)
+            outcome.terms_touched |= search_terms_of(keys.table(SEARCH_POSTINGS))
         self.store.flush()
         outcome.talks, outcome.linked = len(merged), len(result.pairs)
         if facts.catalogue:
@@ -239,12 +242,12 @@ class ArchiveService:
                     careful: bool, outcome: RelinkOutcome) -> None:
         """Write one merged talk with its index rows, unless it is stored exactly so already."""
         day = index_day(talk, conference)
-        keys = index_keys(talk, day)
         if previous and previous[0] == talk and previous[1] == day and not renamed:
             return  # same talk, same rows: a no-op write is still a write
-        stale = index_keys(*previous).minus(keys) if previous else EMPTY_KEYS
+        keys = index_keys(talk, day)
+        old_keys = index_keys(*previous) if previous else EMPTY_KEYS
         try:
-            self.store.write_talk(talk, conference, day, keys, stale, wait=careful)
+            self.store.write_talk(talk, conference, day, keys, old_keys.minus(keys), wait=careful)
         except WriteRefused as exc:
             if not careful:
                 raise
@@ -252,6 +255,8 @@ class ArchiveService:
             return
         outcome.talks_written += 1
         outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
+        outcome.terms_touched |= search_terms_of(keys.table(SEARCH_POSTINGS)) ^ search_terms_of(
+            old_keys.table(SEARCH_POSTINGS))
 
     # -- whole runs ---------------------------------------------------------------------------------
     def apply(self, source: Source, documents: Iterable[DocumentInput], removed: Iterable[str] = (),
@@ -304,3 +309,7 @@ class ArchiveService:
     def refresh_tag_counts(self, tags: Iterable[str]) -> None:
         """Recount the given tags from their index partitions (idempotent)."""
         recount_tags(self.store, tags)
+
+    def refresh_search_terms(self, terms: Iterable[str]) -> None:
+        """Recount the given search terms' document frequencies, and the number of talks (idempotent)."""
+        recount_terms(self.store, terms)

@@ -15,7 +15,7 @@ from archive.domain.outcomes import DocumentStatus
 from archive.indexes.audit import audit, expected_rows
 from archive.indexes.tables import EMPTY_KEYS, INDEX_KEY_COLUMNS, IndexKeys, index_keys
 from archive.service.importing import document_hash, recorded_state, with_catalogue
-from archive.service.run import recount_tags
+from archive.service.run import recount_tags, recount_terms
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
@@ -100,6 +100,7 @@ class RebuildReport:
     missing_restored: int = 0
     tags: int = 0
     conferences: int = 0
+    search_terms: int = 0
 
 
 def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
@@ -127,6 +128,7 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
     for conference, source in store.all_conferences():
         store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id))
         report.conferences += 1
+    report.search_terms = recount_terms(store, store.posting_terms() | store.vocabulary_terms())
     return report
 
 

@@ -48,5 +48,13 @@ class TagCounter(Protocol):
     def put_tag_counts(self, counts: dict[str, int]) -> None: ...
 
 
-class ImportStore(DocumentLedger, TalkWriter, TagCounter, Protocol):
+class SearchCounter(Protocol):
+    """Counting a search term's postings and keeping the vocabulary's document frequencies."""
+
+    def count_postings(self, terms: Iterable[str]) -> dict[str, int]: ...
+    def count_talks(self) -> int: ...
+    def put_vocabulary(self, counts: dict[str, int]) -> None: ...
+
+
+class ImportStore(DocumentLedger, TalkWriter, TagCounter, SearchCounter, Protocol):
     """Everything the archive service touches."""

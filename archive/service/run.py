@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from archive.domain import WriteRefused
 from archive.domain.outcomes import DocumentOutcome, DocumentRecord, DocumentStatus, ImportSummary, RelinkOutcome
-from archive.service.ports import TagCounter
+from archive.service.ports import SearchCounter, TagCounter
 from archive.sources import Source
 
 if TYPE_CHECKING:
@@ -32,6 +32,16 @@ def origin_of(source: Source) -> str:
     return "catalogue" if source.kind == "catalogue" else "notes"
 
 
+def recount_terms(store: SearchCounter, terms: Iterable[str]) -> int:
+    """Recount the given search terms' document frequencies and the number of talks; return how many terms."""
+    terms = sorted(set(terms) - {""})
+    if terms:
+        counts = store.count_postings(terms)
+        counts[""] = store.count_talks()
+        store.put_vocabulary(counts)
+    return len(terms)
+
+
 class ImportRun:
     """One `apply`: the outcomes waiting for their conference's relink, and the summary so far."""
 
@@ -40,6 +50,7 @@ class ImportRun:
         self.summary = ImportSummary()
         self.pending: dict[str, list[DocumentOutcome]] = {}
         self.touched_tags: set[str] = set()
+        self.touched_terms: set[str] = set()
         self.current_event: str | None = None
         self.started = time.monotonic()
 
@@ -81,6 +92,7 @@ class ImportRun:
             relinked = self.relink(cid)
             self.summary.add_relink(relinked)
             self.touched_tags.update(relinked.tags_touched)
+            self.touched_terms.update(relinked.terms_touched)
         for cid in conference_ids:
             for outcome in self.pending.pop(cid, ()):
                 self.service.write_record(outcome.record)
@@ -121,5 +133,6 @@ class ImportRun:
         self.store.flush()
         if self.touched_tags:
             recount_tags(self.store, self.touched_tags)
+        recount_terms(self.store, self.touched_terms)
         self.summary.seconds = time.monotonic() - self.started
         return self.summary

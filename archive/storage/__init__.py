@@ -8,6 +8,7 @@
 - `reads`: the web's reads by key and paged index reads;
 - `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
 - `runs`: run leases and import history;
+- `search`: the search tables' bounded reads and the vocabulary's recount;
 - `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
 
 `Store` joins them over one session; callers declare the narrow part they use (see
@@ -22,12 +23,13 @@ from archive.storage.reads import IndexReads
 from archive.storage.rows import Page
 from archive.storage.runs import RunHistory, new_run_id
 from archive.storage.scans import Scans
+from archive.storage.search import SearchStore
 from archive.storage.schema import SCHEMA_FILE, apply_schema, drop_keyspace, schema_statements, split_cql
 from archive.storage.session import RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version
 from archive.storage.writes import TalkWrites
 
 
-class Store(TalkWrites, Ledger, IndexReads, RunHistory, Scans):
+class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans):
     """Every part of the store over one session (what a process opens once)."""
 
 

@@ -9,11 +9,12 @@ from datetime import date, datetime, timezone
 from typing import Sequence
 
 from cassandra.concurrent import execute_concurrent
-from cassandra.query import BatchStatement, BatchType, PreparedStatement
+from cassandra.query import BatchStatement, BatchType, BoundStatement, PreparedStatement
 
 from archive.domain import UNDATED, Conference, Talk
 from archive.indexes.tables import IndexKeys, IndexTable, card
 from archive.storage.pipeline import WritePipeline
+from archive.storage.session import REFUSED, refused
 
 _TALK_COLUMNS = ("conference_id", "id", "title", "speakers", "kind", "ordinal", "day", "index_day", "starts_at",
                  "links", "video_seconds", "notes_source", "notes_format", "notes_html", "word_count", "document_id",
@@ -47,43 +48,68 @@ def talk_values(talk: Talk, day: date) -> tuple:
 class TalkWrites(WritePipeline):
     """Talk, index, conference and tag-count writes."""
 
-    def talk_rows(self, talk: Talk, conference: Conference, day: date,
-                  keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
-        """Return the (statement, values) pairs that write a talk row and all its index rows."""
-        rows = [(self._p(insert_cql("talks", _TALK_COLUMNS)), talk_values(talk, day))]
-        for year in {key[0] for key in keys.table("talks_by_year")}:
-            rows.append((self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,)))
-        shown = card(talk, conference)
+    def talk_rows(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys,
+                  batched: bool | None = None) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, values) pairs that write a talk row and all its index rows
+        (with batched=True only those of its LOGGED batch, with False only those written beside it)."""
+        rows = []
+        if batched is not False:
+            rows.append((self._p(insert_cql("talks", _TALK_COLUMNS)), talk_values(talk, day)))
+            for year in {key[0] for key in keys.table("talks_by_year")}:
+                rows.append((self._p("INSERT INTO timeline_years (bucket, year) VALUES ('talks', ?)"), (year,)))
+        shown = card(talk, conference, day)
         for index, index_keys in keys.items():
-            insert = self._p(index_insert_cql(index))
-            rows += [(insert, index.values(talk, conference, key, shown)) for key in sorted(index_keys, key=repr)]
+            if batched is None or index.batched == batched:
+                insert = self._p(index_insert_cql(index))
+                rows += [(insert, index.values(talk, conference, key, shown)) for key in sorted(index_keys, key=repr)]
         return rows
 
-    def index_deletes(self, keys: IndexKeys) -> list[tuple[PreparedStatement, tuple]]:
-        """Return the (statement, key) pairs that delete the given index rows."""
-        return [(self._p(index_delete_cql(index)), key) for index, index_keys in keys.items() for key in index_keys]
+    def index_deletes(self, keys: IndexKeys, batched: bool | None = None) -> list[tuple[PreparedStatement, tuple]]:
+        """Return the (statement, key) pairs that delete the given index rows (batched: as in talk_rows)."""
+        return [(self._p(index_delete_cql(index)), key) for index, index_keys in keys.items()
+                if batched is None or index.batched == batched for key in index_keys]
 
     def _batch(self) -> BatchStatement:
         return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
 
     def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
                    wait: bool = True) -> None:
-        """Write a talk row, all its index rows and the deletion of its stale ones in one LOGGED batch.
+        """Write a talk's search rows, then the talk row, its index rows and the deletion of its stale
+        ones in one LOGGED batch.
 
-        With wait=False the batch joins the write pipeline (see submit) and flush() waits for it.
+        Search rows go first, one statement each: if the process dies before the batch, the talk
+        row still holds the old version, so the next run computes the same search writes again.
+        With wait=False everything joins the write pipeline (see submit) and flush() waits for it.
         """
+        self._loose(self.index_deletes(stale, batched=False) + self.talk_rows(talk, conference, day, keys, False),
+                    wait)
         batch = self._batch()
-        for stmt, values in self.index_deletes(stale) + self.talk_rows(talk, conference, day, keys):
+        for stmt, values in self.index_deletes(stale, batched=True) + self.talk_rows(talk, conference, day, keys,
+                                                                                     batched=True):
             batch.add(stmt, values)
         self._execute(batch, wait)
 
     def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None:
-        """Delete a talk row and all its index rows in one LOGGED batch."""
+        """Delete a talk's search rows, then the talk row and its index rows in one LOGGED batch."""
+        self._loose(self.index_deletes(keys, batched=False), wait)
         batch = self._batch()
         batch.add(self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id))
-        for stmt, key in self.index_deletes(keys):
+        for stmt, key in self.index_deletes(keys, batched=True):
             batch.add(stmt, key)
         self._execute(batch, wait)
+
+    def _loose(self, rows: list[tuple[PreparedStatement, tuple]], wait: bool) -> None:
+        """Write rows one statement each, at the write consistency: through the pipeline, or now."""
+        try:
+            bound = [BoundStatement(stmt, consistency_level=self.write_cl).bind(values) for stmt, values in rows]
+            if wait:
+                execute_concurrent(self.session, [(b, None) for b in bound], concurrency=32,
+                                   raise_on_first_error=True)
+        except REFUSED as exc:
+            raise refused(exc) from exc
+        if not wait:
+            for statement in bound:
+                self._execute(statement, wait=False)
 
     def delete_index_rows(self, keys: IndexKeys) -> None:
         """Delete the given index rows (orphans found by rebuild_indexes), concurrently."""

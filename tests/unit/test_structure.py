@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = [p for d in ("archive", "jobs", "web") for p in sorted((ROOT / d).rglob("*.py"))]
 
 # archive's folders, lowest layer first: a module may import its own layer or lower ones.
-RANKS = {"config": 0, "domain": 0, "formats": 1, "indexes": 1, "parse": 2, "sources": 3, "talks": 3,
+RANKS = {"config": 0, "domain": 0, "formats": 1, "search": 1, "indexes": 1, "parse": 2, "sources": 3, "talks": 3,
          "storage": 4, "service": 5, "browse": 5, "tooling": 6, "cli": 7}
 # Beyond the ranks: the write side reaches storage only through its ports, the read side never
 # touches the write side.

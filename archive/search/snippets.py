@@ -1,0 +1,57 @@
+"""Snippets (pure): a short passage of a talk around the words a query matched, escaped, with those
+words marked. Everything from the talk is escaped; only our own <mark> elements are markup."""
+from __future__ import annotations
+
+import html
+import re
+
+from archive.domain import Talk
+from archive.search.analysis import STOP_WORDS, fold_text, plain_text, stem
+from archive.search.query import Query
+
+WINDOW_WORDS = 30
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _matches(word: str, query: Query) -> bool:
+    folded = fold_text(word)
+    if folded in STOP_WORDS:
+        return False
+    return stem(folded) in query.terms or bool(query.prefix and folded.startswith(query.prefix))
+
+
+def snippet(talk: Talk, query: Query) -> str:
+    """Return an HTML-safe passage of the talk's notes or description with the matched words marked."""
+    for text in (plain_text(talk.notes_html), plain_text(talk.summary_html)):
+        text = " ".join(text.split())
+        if not text:
+            continue
+        tokens = list(_TOKEN.finditer(text))
+        hits = [i for i, t in enumerate(tokens) if _matches(t.group(), query)]
+        if not hits and text is not None:
+            continue
+        best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + WINDOW_WORDS))
+        first = max(0, best - 5)
+        last = min(len(tokens), first + WINDOW_WORDS) - 1
+        start, end = tokens[first].start(), tokens[last].end()
+        return ("\u2026 " if start else "") + _marked(text[start:end], query) + (" \u2026" if end < len(text) else "")
+    fallback = " ".join(plain_text(talk.summary_html or talk.notes_html).split())
+    words = fallback.split()
+    return html.escape(" ".join(words[:WINDOW_WORDS]) + (" \u2026" if len(words) > WINDOW_WORDS else ""))
+
+
+def _marked(text: str, query: Query) -> str:
+    """Return text escaped, with the words the query matched wrapped in <mark>."""
+    out, position = [], 0
+    for token in _TOKEN.finditer(text):
+        out.append(html.escape(text[position:token.start()]))
+        word = html.escape(token.group())
+        out.append(f"<mark>{word}</mark>" if _matches(token.group(), query) else word)
+        position = token.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def marked_title(talk: Talk, query: Query) -> str:
+    """Return the talk's title escaped, with matched words marked."""
+    return _marked(talk.title, query)

@@ -1,0 +1,90 @@
+"""Search reads and the vocabulary's recount (`search_postings`, `search_docs`, `search_vocabulary`).
+
+The postings and search_docs rows are written with their talk (`writes`), from the index
+descriptions; here are the bounded reads a query makes and the document-frequency upkeep.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
+
+from archive.storage.scans import Scans
+
+_DF = "SELECT term, df FROM search_vocabulary WHERE prefix = ? AND term = ?"
+
+
+def vocabulary_prefix(term: str) -> str:
+    """Return the vocabulary partition of a term: its first two characters ('#' for '', the number
+    of talks: a partition key cannot be empty, and no term starts with '#')."""
+    return term[:2] or "#"
+
+
+def _successor(prefix: str) -> str:
+    """Return the smallest string greater than every string starting with prefix."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix and ord(prefix[-1]) < 0x10FFFF else prefix + "\U0010ffff"
+
+
+class SearchStore(Scans):
+    """Bounded reads of the search tables and the recount of document frequencies."""
+
+    def postings(self, terms: Iterable[str], limit: int) -> dict[str, list[dict]]:
+        """Return the best `limit` postings of each term (impact order), read concurrently."""
+        terms = sorted(set(terms))
+        results = execute_concurrent_with_args(
+            self.session, self._p("SELECT * FROM search_postings WHERE term = ? LIMIT ?"),
+            [(t, limit) for t in terms], concurrency=32, raise_on_first_error=True)
+        return {term: list(rs) for term, (ok, rs) in zip(terms, results)}
+
+    def terms_with_prefix(self, prefix: str, limit: int = 50) -> dict[str, int]:
+        """Return up to limit vocabulary terms that start with prefix (two characters at least), with their df."""
+        if len(prefix) < 2:
+            return {}
+        rows = self._rows("SELECT term, df FROM search_vocabulary WHERE prefix = ? AND term >= ? AND term < ? LIMIT ?",
+                          (vocabulary_prefix(prefix), prefix, _successor(prefix), limit))
+        return {r["term"]: r["df"] for r in rows}
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Return the df of each term known to the vocabulary, and the number of talks under ''."""
+        terms = sorted(set(terms) | {""})
+        results = execute_concurrent_with_args(self.session, self._p(_DF), [(vocabulary_prefix(t), t) for t in terms],
+                                               concurrency=32, raise_on_first_error=True)
+        return {row["term"]: row["df"] for ok, rs in results for row in rs}
+
+    def search_docs(self, talk_ids: Iterable[str]) -> dict[str, dict]:
+        """Return the search_docs rows (terms and filter fields) of many talks, read concurrently."""
+        ids = sorted(set(talk_ids))
+        results = execute_concurrent_with_args(self.session, self._p("SELECT * FROM search_docs WHERE talk_id = ?"),
+                                               [(i,) for i in ids], concurrency=64, raise_on_first_error=True)
+        return {row["talk_id"]: row for ok, rs in results for row in rs}
+
+    def count_postings(self, terms: Iterable[str]) -> dict[str, int]:
+        """Count each term's postings (one partition each), concurrently."""
+        terms = sorted(set(terms))
+        results = execute_concurrent_with_args(
+            self.session, self._p("SELECT COUNT(*) AS n FROM search_postings WHERE term = ?"), [(t,) for t in terms],
+            concurrency=32, raise_on_first_error=True)
+        return {term: int(rs.one()["n"]) for term, (ok, rs) in zip(terms, results)}
+
+    def count_talks(self) -> int:
+        """Return the number of talks: the sum of every conference's talk count (a small table)."""
+        return sum(r["talk_count"] or 0 for r in self.scan_by_token("conferences_by_year", "year",
+                                                                    ("year", "talk_count")))
+
+    def put_vocabulary(self, counts: dict[str, int]) -> None:
+        """Store document frequencies ('' is the number of talks); a zero removes the term."""
+        put = "INSERT INTO search_vocabulary (prefix, term, df) VALUES (?, ?, ?)"
+        drop = "DELETE FROM search_vocabulary WHERE prefix = ? AND term = ?"
+        statements = [(self._bound(put, (vocabulary_prefix(t), t, n), write=True), None)
+                      for t, n in counts.items() if n > 0 or t == ""]
+        statements += [(self._bound(drop, (vocabulary_prefix(t), t), write=True), None)
+                       for t, n in counts.items() if n <= 0 and t != ""]
+        execute_concurrent(self.session, statements, concurrency=32, raise_on_first_error=True)
+
+    def vocabulary_terms(self) -> set[str]:
+        """Return every term of the vocabulary (maintenance: the rebuild recounts them all)."""
+        return {r["term"] for r in self.scan_by_token("search_vocabulary", "prefix", ("prefix", "term")) if r["term"]}
+
+    def posting_terms(self) -> set[str]:
+        """Return every term that has postings (DISTINCT partition keys, no filtering)."""
+        return {r["term"] for r in self._rows("SELECT DISTINCT term FROM search_postings")}
