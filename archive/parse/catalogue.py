@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 
 from archive.domain import Conference, DocumentError, Link, Speaker, Talk, fold, same_person, slugify
 from archive.formats.html import clean_html
+from archive.parse import limits
 from archive.parse.speakers import PERSON_SEP, split_speaker_list
 from archive.parse.talks import kind_word
 
@@ -35,6 +36,14 @@ _RELATIVE_HREF = re.compile(r'(<a\b[^>]*?)\s+href="(?!https?:|mailto:)[^"]*"')
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _SLIDES = re.compile(r"slide|speakerdeck|slideshare|\.pdf$", re.I)
 _RECORDED = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(Z|[+-]\d{2}:?\d{2})?)?$")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON's "\ud800" escape decodes to a lone surrogate
+MAX_EVENT_NAME_CHARS = limits.MAX_TITLE_CHARS  # an event's name is copied into every index row of its talks
+MAX_EVENT_URL_CHARS = 4000
+# A description is rendered as reST only up to this size and time (docutils' inline parser is
+# quadratic: 80 KB of "**b" lines took 70 s); past either it is rendered as plain text. The
+# largest description in the real catalogue is 14.5 KB and renders in 30 ms.
+MAX_RST_DESCRIPTION_CHARS = 32_000
+DESCRIPTION_SECONDS = 2.0
 
 
 def event_id(path: str) -> str:
@@ -59,9 +68,29 @@ def _load(data: bytes, path: str) -> dict:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise DocumentError(f"{path}: not valid JSON: nested too deeply to read") from None
+    except ValueError as exc:  # a number of more than 4300 digits
+        raise DocumentError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise DocumentError(f"{path}: expected a JSON object, found {type(value).__name__}")
+    _check_unicode(value, path)
     return value
+
+
+def _check_unicode(value: dict, path: str) -> None:
+    """Raise DocumentError when a string of the value holds a lone surrogate (no UTF-8 can store it)."""
+    stack: list = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and (found := _SURROGATE.search(item)):
+            raise DocumentError(f"{path}: not valid Unicode: a lone surrogate \\u{ord(found.group()):04x} in "
+                                f"{item[:40]!r}")
 
 
 def _text(value, field: str, path: str) -> str:
@@ -105,7 +134,12 @@ def parse_event(data: bytes, path: str) -> Conference:
     name = _text(value.get("title"), "title", path)
     if not name:
         raise DocumentError(f"{path}: the event has no title")
+    if len(name) > MAX_EVENT_NAME_CHARS:
+        raise DocumentError(f"{path}: the event's title is {len(name)} characters, over the "
+                            f"{MAX_EVENT_NAME_CHARS} an event's name may hold")
     url = _text(value.get("url"), "url", path) or None
+    if url and len(url) > MAX_EVENT_URL_CHARS:
+        raise DocumentError(f"{path}: the event's url is {len(url)} characters, over {MAX_EVENT_URL_CHARS}")
     return Conference(id=event_id(path), name=name, url=url if url and url.startswith(("http://", "https://")) else None)
 
 
@@ -182,6 +216,10 @@ def parse_recorded(value, path: str) -> tuple[date | None, datetime | None]:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise DocumentError(f"{path}: 'recorded' {value!r} is not a real date") from None
+    try:
+        _utc(moment)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is a day before the first day Python knows
+        raise DocumentError(f"{path}: 'recorded' {value!r} is out of range in UTC") from None
     return day, moment
 
 
@@ -194,12 +232,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(microsecond=0)
 
 
-def render_description(text: str) -> str:
-    """Return a description as sanitised HTML: reST through docutils when it has markup, else plain."""
+def render_description(text: str, path: str = "description") -> str:
+    """Return a description as sanitised HTML: reST through docutils when it has markup (and is not too
+    large or slow to render), else plain."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
-    rendered = _render_rst(text) if _RST_MARKUP.search(text) else None
+    rst_like = len(text) <= MAX_RST_DESCRIPTION_CHARS and _RST_MARKUP.search(text)
+    rendered = _render_rst(text, path) if rst_like else None
     html_text = clean_html(rendered if rendered is not None else render_plain(text))
     # A description's relative link ("htt p://..." read as a path) points nowhere on this site.
     return _RELATIVE_HREF.sub(r"\1", html_text)
@@ -233,16 +273,21 @@ def _rst_settings():
     return settings
 
 
-def _render_rst(text: str) -> str | None:
-    """Render reST to an HTML fragment, or None if docutils gives up (the plain fallback is used)."""
+def _render_rst(text: str, path: str) -> str | None:
+    """Render reST to an HTML fragment, or None if docutils gives up, a substitution bound is passed or
+    it takes longer than DESCRIPTION_SECONDS (the plain fallback is used)."""
     from docutils.core import publish_parts
 
     from archive.parse import sphinx_compat
+    # The notes parser's reader (the substitution budget) and parser (roles a text defines stay in it).
+    from archive.parse.rst import _Parser, _Reader
 
     sphinx_compat.register()  # explicit, once: docutils' registries are process-wide
     try:
-        parts = publish_parts(text, writer="html5", settings=copy.copy(_rst_settings()))
-    except Exception:  # noqa: BLE001 - docutils raises many types on hostile input
+        with limits.time_limit(DESCRIPTION_SECONDS, path):
+            parts = publish_parts(text, source_path=path, reader=_Reader(), parser=_Parser(), writer="html5",
+                                  settings=copy.copy(_rst_settings()))
+    except Exception:  # noqa: BLE001 - docutils raises many types on hostile input; DocumentError too
         return None
     return parts.get("body") or None
 
@@ -266,10 +311,11 @@ def _links(value: dict, path: str) -> tuple[Link, ...]:
             links.append(Link("video", url.strip()))
     for related in _list(value, "related_urls", path):
         url = related.get("url") if isinstance(related, dict) else related
-        label = related.get("label", "") if isinstance(related, dict) else ""
+        label = related.get("label") if isinstance(related, dict) else None
+        label = label if isinstance(label, str) else ""
         if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
-            links.append(Link("slides" if _SLIDES.search(url) or _SLIDES.search(label or "") else "other", url.strip()))
+            links.append(Link("slides" if _SLIDES.search(url) or _SLIDES.search(label) else "other", url.strip()))
     return tuple(links)
 
 
@@ -290,14 +336,14 @@ def parse_video(data: bytes, path: str, event_name: str = "") -> tuple[Talk, str
     language = _text(value.get("language"), "language", path)
     tags = _list(value, "tags", path, coerce_text=True)
     kind = kind_word(raw_title) or "talk"  # the notes' kind words: "Panel: ...", "SciPy2013 Tutorial"
-    description = description.replace("\r\n", "\n").strip()
+    description = description.replace("\r\n", "\n").replace("\r", "\n").strip()
     talk_id = catalogue_talk_id(path)
     talk = Talk(
         id=talk_id, conference_id=event_id(path), title=title, speakers=speakers, kind=kind,
         ordinal=moment.hour * 100 + moment.minute if moment else 0, date=day, starts_at=_utc(moment),
         links=_links(value, path),
         video_seconds=duration,
-        summary_html=render_description(description),
+        summary_html=render_description(description, path),
         document_id=path, tags=tuple(t for t in tags if isinstance(t, str) and t.strip()),
         language=language or None,
         catalogue_id=talk_id,

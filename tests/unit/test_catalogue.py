@@ -142,3 +142,68 @@ def test_an_event_file_names_the_conference():
 def test_the_kind_comes_from_the_notes_kind_words(title, kind):
     talk, _ = parse_video(video(title=title), "ev/videos/a.json")
     assert talk.kind == kind
+
+
+# -- hostile files the fuzz suite (tests/unit/test_fuzz_catalogue.py) found: each a named DocumentError --
+@pytest.mark.parametrize("data, reason", [
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # was RecursionError
+    (b'{"title": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001, "nested too deeply"),
+    (b'{"title": "t", "duration": ' + b"9" * 5000 + b"}", "not valid JSON: Exceeds the limit"),  # was ValueError
+    (video(recorded="0001-01-01T00:00:00+14:00"), "out of range in UTC"),  # was OverflowError
+    (video(recorded="9999-12-31T23:59:59-10:00"), "out of range in UTC"),
+    (b'{"title": "\\ud800 lone"}', "lone surrogate"),  # was accepted: no UTF-8 can store the title
+    (b'{"title": "t", "speakers": ["\\udfff"]}', "lone surrogate"),
+])
+def test_hostile_files_are_refused_by_name(data, reason):
+    with pytest.raises(DocumentError, match=reason) as caught:
+        parse_video(data, "ev/videos/bad.json")
+    assert str(caught.value).startswith("ev/videos/bad.json: ")
+
+
+def test_a_surrogate_pair_escape_is_one_character_and_fine():
+    talk, _ = parse_video(b'{"title": "Snakes \\ud83d\\udc0d"}', "ev/videos/a.json")
+    assert talk.title == "Snakes \U0001F40D"
+
+
+def test_a_related_url_label_of_another_type_is_ignored():  # was TypeError
+    talk, _ = parse_video(video(related_urls=[{"url": "https://x.org/a", "label": 5},
+                                              {"url": "https://x.org/b", "label": {"x": 1}}]), "ev/videos/a.json")
+    assert [(l.kind, l.url) for l in talk.links] == [("other", "https://x.org/a"), ("other", "https://x.org/b")]
+
+
+def test_a_lone_carriage_return_in_a_description_is_a_line_end():
+    _, text = parse_video(video(description="one\rtwo\r\nthree"), "ev/videos/a.json")
+    assert text == "one\ntwo\nthree"
+
+
+def test_an_event_name_or_url_too_large_for_the_index_rows_is_refused():
+    with pytest.raises(DocumentError, match="ev/category.json: the event's title is 301 characters, over the 300"):
+        parse_event(json.dumps({"title": "x" * 301}).encode(), "ev/category.json")
+    with pytest.raises(DocumentError, match="the event's url is 4009 characters"):
+        parse_event(json.dumps({"title": "X", "url": "https://" + "x" * 4001}).encode(), "ev/category.json")
+    assert parse_event(json.dumps({"title": "x" * 300}).encode(), "ev/category.json").name == "x" * 300
+
+
+def test_a_description_too_slow_for_docutils_renders_as_plain_text_quickly():
+    import time
+
+    quadratic = "\n".join(["**b " * 50] * 400)  # 80 KB: 70 s through docutils' inline parser
+    slow_but_small = "\n".join(["*a **b " * 50] * 40)  # 14 KB: past the time limit on a slow machine
+    for text in (quadratic, slow_but_small):
+        started = time.monotonic()
+        html_text = render_description(text)
+        assert time.monotonic() - started < 10 and html_text.startswith("<p>")
+
+
+def test_description_substitutions_are_bounded_and_roles_stay_in_their_description():
+    import time
+
+    from archive.parse import parse_document
+
+    defs = "\n".join(f".. |s{i}| replace:: {' '.join([f'|s{i + 1}|'] * 6)}" for i in range(8))
+    started = time.monotonic()  # 6 ** 8 references: minutes through docutils, refused by the budget
+    assert "|s0|" in render_description(f"|s0| here\n\n{defs}\n.. |s8| replace:: end")
+    assert time.monotonic() - started < 5
+    render_description(".. role:: ref(literal)\n\n.. default-role:: strong\n\n`leaks` :ref:`x`")
+    later = parse_document("Title\n=====\n\n`plain` and :ref:`Target`\n", "n.rst").talks[0].notes_html
+    assert "literal" not in later and "<strong>" not in later  # was <span class="ref docutils literal">
