@@ -24,13 +24,39 @@ from archive.parse.layout import LAYOUTS
 from archive.parse.limits import MAX_TITLE_CHARS
 
 MIN_EXAMPLES = 520
-TOTAL = max(int(os.environ.get("NOTES_FUZZ_EXAMPLES") or MIN_EXAMPLES), 4)
+
+
+def fuzz_settings(minimum: int, tests: int, per_example: int = 1) -> tuple[settings, int]:
+    """Return the Hypothesis settings of a fuzz file's tests and its total of generated documents.
+
+    The total is NOTES_FUZZ_EXAMPLES (what bin/fuzz sets) or the file's minimum for the normal
+    suite, split evenly over its tests; per_example is how many documents one example holds on average.
+    """
+    total = max(int(os.environ.get("NOTES_FUZZ_EXAMPLES") or minimum), tests * per_example)
+    return settings(
+        max_examples=total // (tests * per_example), deadline=None, print_blob=True,
+        database=DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parents[2] / "var" / "hypothesis")),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
+                               HealthCheck.function_scoped_fixture],
+    ), total
+
+
+def report_counts(label: str, counted: dict[str, int]):
+    """Return a module fixture that appends "label documents refused" to NOTES_FUZZ_COUNT_FILE (bin/fuzz sums them)."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def _report_count():
+        yield
+        if os.environ.get("NOTES_FUZZ_COUNT_FILE"):
+            with open(os.environ["NOTES_FUZZ_COUNT_FILE"], "a", encoding="utf-8") as out:
+                out.write(f"{label} {counted['documents']} {counted['refused']}\n")
+
+    return _report_count
+
+
+FUZZ, TOTAL = fuzz_settings(MIN_EXAMPLES, tests=4)
 COUNTED = {"documents": 0, "refused": 0}
-FUZZ = settings(
-    max_examples=TOTAL // 4, deadline=None, print_blob=True,
-    database=DirectoryBasedExampleDatabase(str(Path(__file__).resolve().parents[2] / "var" / "hypothesis")),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-)
+_report_count = report_counts("parsers", COUNTED)
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "data", "poster", "background", "cite",
                             "xlink:href", "srcset", "longdesc", "usemap", "manifest", "codebase"})
 _JS_URL = re.compile(r"^[\x00-\x20]*j[\s\x00]*a[\s\x00]*v[\s\x00]*a[\s\x00]*s[\s\x00]*c[\s\x00]*r[\s\x00]*i[\s\x00]*p"
@@ -138,16 +164,16 @@ def blocks(draw) -> str:
 
 
 @st.composite
-def documents(draw) -> str:
+def documents(draw, max_blocks: int = 12) -> str:
     """Return a document's text: hostile blocks separated by blank lines (or not)."""
-    parts = draw(st.lists(blocks(), min_size=1, max_size=12))
+    parts = draw(st.lists(blocks(), min_size=1, max_size=max_blocks))
     return "".join(part + draw(st.sampled_from(["\n\n", "\n", "\r\n", ""])) for part in parts)
 
 
 @st.composite
-def encoded(draw) -> bytes:
+def encoded(draw, max_blocks: int = 12) -> bytes:
     """Return a document's bytes: UTF-8, sometimes with a BOM, CRLF, invalid bytes or UTF-16."""
-    data = draw(documents()).encode("utf-8", errors="surrogatepass")
+    data = draw(documents(max_blocks)).encode("utf-8", errors="surrogatepass")
     kind = draw(st.integers(0, 7))
     if kind == 0:
         data = b"\xef\xbb\xbf" + data
@@ -217,14 +243,6 @@ def check_document(parse, text_or_bytes, filename: str, hints: Hints) -> None:
         assert_safe_html(talk.notes_html)
     if not document.talks:
         assert document.warnings, document
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_count():
-    """Write how many documents ran to NOTES_FUZZ_COUNT_FILE (bin/fuzz prints it)."""
-    yield
-    if os.environ.get("NOTES_FUZZ_COUNT_FILE"):
-        Path(os.environ["NOTES_FUZZ_COUNT_FILE"]).write_text(f"{COUNTED['documents']} {COUNTED['refused']}\n")
 
 
 @FUZZ
