@@ -25,6 +25,7 @@ import pytest
 from archive.domain.runs import RunRecord
 from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Link, Speaker, Talk, talk_id
+from archive.service.run import recount_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "web-test-secret"
@@ -122,13 +123,15 @@ def truncate_all(store) -> None:
 
 
 def write_seed(store) -> Seed:
-    """Write the seed through Store.write_talk, put_conference and put_tag_counts."""
+    """Write the seed through Store.write_talk, put_conference and put_tag_counts, and count the
+    search vocabulary (document frequencies, prefixes) as an import would."""
     talks = seed_talks()
     for conf, talk in talks:
         day = index_day(talk, conf)
         store.write_talk(talk, conf, day, index_keys(talk, day), EMPTY_KEYS)
     for conf in CONFERENCES:
         store.put_conference(conf, "seed", talk_count=sum(1 for c, _ in talks if c.id == conf.id))
+    recount_terms(store, store.posting_terms())  # write_talk writes postings; only a recount counts them
     counts: dict[str, int] = {}
     for _, talk in talks:
         for tag in talk.tags:
