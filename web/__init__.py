@@ -16,6 +16,7 @@ from web.security import SECURITY_HEADERS, FailureLimiter, trusted_hosts
 
 DEFAULTS = {
     "PAGE_SIZE": 20,              # talks per tag or speaker page
+    "SEARCH_PAGE_SIZE": 20,       # results per search page (page and JSON)
     "TIMELINE_PAGE_SIZE": 20,     # conferences per timeline page
     "CONFERENCE_PAGE_SIZE": 200,  # talks per conference page (most conferences fit in one)
     "FEED_SIZE": 50,              # entries per Atom feed

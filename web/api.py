@@ -1,9 +1,12 @@
 """The JSON API (/api/v1/): the pages' data, with the same signed cursors."""
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from archive import browse
+from web import search as searching
 from web.api_spec import openapi_document
 from web.context import secret, store
 from web.filters import speaker_link_slug
@@ -131,6 +134,30 @@ def talk(talk_id: str):
     side = {name: _talk_summary(row | {"conference_id": t.conference_id}, c.name if c else None) if row else None
             for name, row in (("previous", page.previous), ("next", page.next))}
     return jsonify(body | side)
+
+
+def _search_result(r: browse.SearchResult, conference_name: str) -> dict:
+    return {"id": r.id, "title": r.title, "title_html": r.title_html, "speakers": [_speaker(n) for n in r.speakers],
+            "conference_id": r.conference_id, "conference": {"id": r.conference_id, "name": conference_name},
+            "day": r.day, "kind": r.kind, "language": r.language, "has_notes": r.has_notes, "has_video": r.has_video,
+            "score": r.score, "snippet_html": r.snippet_html,
+            "url": url_for("pages.talk", talk_id=r.id), "api_url": url_for("api.talk", talk_id=r.id)}
+
+
+@bp.get("/search")
+def search():
+    """Return a page of search results, best first or newest first, with what the reader should know."""
+    args = searching.request_args(request.args)  # a bad parameter is a BadSearch: a 400 with the reason
+    page = searching.run(args, current_app.config["SEARCH_PAGE_SIZE"])
+    args = dataclasses.replace(args, text=page.query.text)
+    names, q = searching.conference_names(page), page.query
+    body = {"query": {"q": q.text, "terms": list(q.terms), "phrases": [list(p) for p in q.phrases],
+                      "prefix": q.prefix, "filters": dataclasses.asdict(q.filters), "sort": q.sort},
+            "messages": page.messages,
+            "page_url": url_for("pages.search", **args.params()),
+            "feed_url": url_for("feeds.search_talks", **args.params(sort=False))}
+    results = [_search_result(r, names.get(r.conference_id, r.conference_id)) for r in page.results]
+    return jsonify(body | _paged("results", results, page.next_cursor, "api.search", **args.params()))
 
 
 @bp.get("/openapi.json")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.domain import TALK_KINDS
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -80,6 +82,57 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+FLAG = {"type": "string", "enum": ["0", "1"]}
+SEARCH_PARAMETERS = [
+    _query("q", "Words to find; every one must match (titles, speakers, tags, descriptions, notes). \"Quoted "
+                "words\" match as a phrase; the last word also matches as a prefix unless a space follows it; "
+                "stop words (the, and, ...) are ignored. Up to 1,000 characters are read.", STR),
+    _query("conference", "Only talks of this conference (its id, e.g. pycon-us-2012).", STR),
+    _query("year", "Only talks of this year.", {"type": "integer", "minimum": 0, "maximum": 9999}),
+    _query("kind", "Only talks of this kind.", {"type": "string", "enum": list(TALK_KINDS)}),
+    _query("tag", "Only talks with this tag (its key, e.g. testing).", STR),
+    _query("speaker", "Only talks by this speaker (the slug of /speakers/{slug}; a name is turned into it).", STR),
+    _query("language", "Only talks in this language (the catalogue's code, e.g. eng).", STR),
+    _query("notes", "1: only talks with notes; 0: only talks without.", FLAG),
+    _query("video", "1: only talks with a video; 0: only talks without.", FLAG),
+    _query("sort", "relevance (best match first, the default) or date (newest first).",
+           {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}),
+]
+ERROR_400_SEARCH = {"description": "A parameter that cannot be used (the error names it and why), or a malformed "
+                                   "or tampered cursor.", "content": {"application/json": {"schema": _ref("Error")}}}
+SCHEMAS |= {
+    "SearchResult": {"type": "object", "required": ["id", "title", "speakers", "conference_id", "day", "score"],
+                     "properties": {
+        "id": STR, "title": STR,
+        "title_html": {"type": "string", "description": "The title, HTML-escaped, matched words in <mark>."},
+        "speakers": {"type": "array", "items": _ref("SpeakerRef")}, "conference_id": STR,
+        "conference": {"type": "object", "properties": {"id": STR, "name": STR}},
+        "day": _nullable(DATE), "kind": STR, "language": _nullable(STR), "has_notes": BOOL, "has_video": BOOL,
+        "score": {"type": "number", "description": "Relevance (field-weighted BM25): higher is better."},
+        "snippet_html": {"type": "string", "description": "A passage of the notes or description, HTML-escaped, "
+                                                         "matched words in <mark>."},
+        "url": URL, "api_url": URL}},
+    "SearchPage": _paged("results", _ref("SearchResult"), {
+        "query": {"type": "object", "description": "How the query was read.", "properties": {
+            "q": STR, "terms": {"type": "array", "items": STR},
+            "phrases": {"type": "array", "items": {"type": "array", "items": STR}}, "prefix": _nullable(STR),
+            "filters": {"type": "object"}, "sort": {"type": "string", "enum": ["relevance", "date"]}}},
+        "messages": {"type": "array", "items": STR, "description": "What the reader should know (an empty or "
+                                                                     "cut query, no match, ...)."},
+        "page_url": URL, "feed_url": URL}),
+}
+
+
+def _search() -> dict:
+    return {"get": {"summary": "Talks matching words and filters, best match first or newest first.",
+                    "parameters": SEARCH_PARAMETERS + [CURSOR],
+                    "responses": {"200": _ok("SearchPage", "A page of results."), "400": ERROR_400_SEARCH}}}
+
+
 def _get(summary: str, schema: str, params: list[dict], paged: bool, not_found: bool) -> dict:
     responses: dict[str, Any] = {"200": _ok(schema, summary)}
     if paged:
@@ -111,6 +164,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
             "/talks/{talk_id}": _get("One talk with its notes and its neighbours in its conference.", "Talk",
                                      [_path_param("talk_id", "Talk id: <conference id>--<title slug>.")],
                                      False, True),
+            "/search": _search(),
         },
         "components": {"schemas": SCHEMAS},
     }

@@ -1,13 +1,17 @@
 """Atom feeds of talks and the iCalendar export of a conference: thin views."""
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
+from datetime import date
 
 from flask import Blueprint, Response, current_app, request
 
 from archive import browse
 from archive.formats.atom import Entry, atom_feed, day_to_datetime
 from archive.formats.ical import conference_calendar
+from web import search as searching
 from web.context import secret, store
 from web.security import base_host, external_url
 
@@ -16,18 +20,30 @@ bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml; charset=utf-8"
 
 
+def _summary(conference: str, speakers: tuple[str, ...], day: date | None) -> str:
+    return " — ".join(p for p in (conference, ", ".join(speakers), day.isoformat() if day else "") if p)
+
+
 def _entry(row: dict, conference_name: str | None = None) -> Entry:
     url = external_url("pages.talk", talk_id=row["talk_id"])
     conference = conference_name or row.get("conference_name") or row.get("conference_id") or ""
     speakers = tuple(row.get("speakers") or ())
-    day = browse.shown_day(row["day"])
-    summary = " — ".join(p for p in (conference, ", ".join(speakers), day.isoformat() if day else "") if p)
+    summary = _summary(conference, speakers, browse.shown_day(row["day"]))
     return Entry(id=url, title=row["title"] or row["talk_id"], url=url, updated=day_to_datetime(row["day"]),
                  authors=speakers, summary=summary, categories=tuple(sorted(row.get("tags") or ())))
 
 
-def _atom(title: str, alt_url: str, entries: list[Entry]) -> Response:
-    self_url = external_url(request.endpoint, **(request.view_args or {}))
+def _result_entry(result: browse.SearchResult, conference_name: str) -> Entry:
+    """Return the entry of a search result: its facts, then its snippet as plain text."""
+    url = external_url("pages.talk", talk_id=result.id)
+    passage = html.unescape(re.sub(r"</?mark>", "", result.snippet_html))  # only our <mark>s are markup
+    summary = "\n\n".join(p for p in (_summary(conference_name, tuple(result.speakers), result.day), passage) if p)
+    return Entry(id=url, title=result.title or result.id, url=url, updated=day_to_datetime(result.day),
+                 authors=tuple(result.speakers), summary=summary)
+
+
+def _atom(title: str, alt_url: str, entries: list[Entry], params: dict[str, str] | None = None) -> Response:
+    self_url = external_url(request.endpoint, **(request.view_args or {}), **(params or {}))
     body = atom_feed(feed_id=self_url, title=title, self_url=self_url, alt_url=alt_url, entries=entries)
     return Response(body, mimetype="application/atom+xml", content_type=ATOM)
 
@@ -55,6 +71,24 @@ def conference_talks(conference_id: str):
     return _atom(f"{conference.name} — notes archive",
                  external_url("pages.conference", conference_id=conference_id),
                  [_entry(r, conference.name) for r in rows])
+
+
+def _search_title(params: dict[str, str]) -> str:
+    words = params.get("q", "").strip()
+    narrowed = ", ".join(f"{name} {value}" for name, value in params.items() if name != "q")
+    return ((f"Talks matching \u201c{words}\u201d" if words else "Talks found by a search")
+            + (f" ({narrowed})" if narrowed else "") + " — notes archive")
+
+
+@bp.get("/feeds/search.atom")
+def search_talks():
+    """Serve the Atom feed of a search (its filters too), newest talks first: a topic to follow."""
+    args = searching.request_args(request.args)  # a bad parameter is a BadSearch: a 400 with the reason
+    page = searching.run(dataclasses.replace(args, cursor=None), current_app.config["FEED_SIZE"], sort="date")
+    params = dataclasses.replace(args, text=page.query.text).params(sort=False)
+    names = searching.conference_names(page)
+    return _atom(_search_title(params), external_url("pages.search", **params, sort="date"),
+                 [_result_entry(r, names.get(r.conference_id, r.conference_id)) for r in page.results], params)
 
 
 @bp.get("/conferences/<conference_id>.ics")

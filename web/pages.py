@@ -1,12 +1,14 @@
 """The HTML pages: thin views over archive.browse."""
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, render_template, request
 
 from archive import browse
+from web import search as searching
 from web.context import secret, settings, store
 from web.security import origin_allowed
 
@@ -57,6 +59,23 @@ def talk(talk_id: str):
     """Show one talk with its notes."""
     page = browse.talk_page(store(), talk_id)
     return render_template("talk.html", page=page, talk=page.talk, conference=page.conference)
+
+
+@bp.get("/search")
+def search():
+    """Show a page of search results with the filter form; a bad parameter shows the form and why (400)."""
+    values = searching.cleaned(request.args)
+    try:
+        args = searching.parse_args(values, _cursor())
+    except searching.BadSearch as exc:
+        return render_template("search.html", page=None, args=None, values=values, error=exc.description,
+                               search_query=values.get("q", "")[:searching.MAX_QUERY_CHARS],
+                               kinds=searching.TALK_KINDS), 400
+    page = searching.run(args, current_app.config["SEARCH_PAGE_SIZE"])
+    args = dataclasses.replace(args, text=page.query.text)  # as the search read it (cut when too long)
+    return render_template("search.html", page=page, args=args, values=args.params(), error=None,
+                           conferences=searching.conference_names(page), search_query=args.text,
+                           kinds=searching.TALK_KINDS)
 
 
 def _imports(message: str | None = None, error: str | None = None, status: int = 200):

@@ -207,7 +207,7 @@ def test_openapi_lists_every_api_path(app, client):
     assert spec["openapi"].startswith("3.1")
     routes = {r.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}") for r in app.url_map.iter_rules()
               if r.rule.startswith("/api/v1/") and not r.rule.endswith("openapi.json")}
-    assert set(spec["paths"]) == routes and len(routes) == 6
+    assert set(spec["paths"]) == routes and len(routes) == 7
 
 
 def test_api_mirrors_the_pages(client, seeded):
@@ -229,7 +229,8 @@ def test_every_response_carries_the_security_headers(client, seeded):
     urls = ["/", "/tags", "/tags/testing", "/imports", f"/conferences/{PYCON.id}", "/speakers/gary-bernhardt",
             f"/talks/{seeded.talk('Injection attempts').id}", "/api/v1/timeline", "/api/v1/openapi.json",
             "/feeds/talks.atom", f"/conferences/{PYCON.id}.ics", "/static/style.css", "/nope",
-            "/tags/testing?cursor=bad", "/api/v1/talks/x--y"]
+            "/tags/testing?cursor=bad", "/api/v1/talks/x--y", "/search?q=testing", "/search?q=x&year=x",
+            "/api/v1/search?q=testing", "/feeds/search.atom?q=testing"]
     responses = [client.get(u) for u in urls] + [client.post("/imports", data={"token": "wrong"})]
     for response in responses:
         csp = response.headers.get("Content-Security-Policy", "")
