@@ -167,3 +167,23 @@ def test_crawl_from_home_finds_no_broken_link(page, live_server, seeded):
     talk_pages = {u for u in seen if urlsplit(u).path.startswith("/talks/")}
     assert len(talk_pages) == len(seeded.talks)  # every talk is reachable from the home page
     assert pages < MAX_CRAWL
+
+
+def test_searching_from_the_header_box_opens_a_highlighted_result(page, seeded):
+    page.goto("/")
+    box = page.get_by_role("search", name="Search the archive").get_by_role("searchbox")
+    box.fill("mocking")
+    with page.expect_navigation() as navigation:
+        box.press("Enter")
+    assert navigation.value.status == 200 and path_of(page) == "/search"
+    assert page.locator("#site-search-q").input_value() == "mocking"  # the box keeps the query
+    titles = page.locator("ol.results a.talk-title")
+    assert titles.all_inner_texts() == ["Stop Mocking, Start Testing", "Fast test, slow test"]
+    marked = page.locator("ol.results mark")
+    assert marked.first.inner_text() == "Mocking" and {m.lower() for m in marked.all_inner_texts()} <= {"mocking", "mocks"}
+    assert marked.first.evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"  # highlighted
+    shoot(page, "search")
+    titles.first.click()
+    talk = seeded.talk("Stop Mocking, Start Testing")
+    assert path_of(page) == f"/talks/{talk.id}" and page.locator("h1").inner_text() == talk.title
+    assert page.errors == [] and page.dialogs == []
