@@ -17,7 +17,9 @@ def _matches(word: str, query: Query) -> bool:
     folded = fold_text(word)
     if folded in STOP_WORDS:
         return False
-    return stem(folded) in query.terms or bool(query.prefix and folded.startswith(query.prefix))
+    if stem(folded) in query.terms:
+        return True
+    return bool(query.prefix) and (folded.startswith(query.prefix) or stem(folded) == stem(query.prefix))
 
 
 def snippet(talk: Talk, query: Query) -> str:

@@ -132,3 +132,5 @@ def test_snippets_escape_and_mark():
     t = talk("x", "T", "<p>We used &lt;script&gt; tags with <b>Gherkin</b> and more</p>")
     html = snippet(t, parse_query("gherkin "))
     assert "<mark>Gherkin</mark>" in html and "&lt;script&gt;" in html and "<script" not in html
+    # a last word still being typed marks both its prefix matches and its stem's forms
+    assert "<mark>mocks</mark>" in snippet(talk("m", "T", "<p>Fakes and mocks</p>"), parse_query("mocking"))
