@@ -1,14 +1,18 @@
 """The benchmark suite: `bin/bench` (not part of the test command).
 
 One run measures, on the local node:
-1. import of the whole catalogue through the archive service, next to the raw-driver ceiling (the
-   same rows with prepared statements and execute_concurrent, no parsing);
+1. import of the whole catalogue through the archive service (search postings and the vocabulary
+   recount included), next to the raw-driver ceiling (the same rows, search and vocabulary rows too,
+   with prepared statements and execute_concurrent, no parsing);
 2. the no-op re-import of the unchanged catalogue: seconds and writes the node counted;
 3. server-side page latency (p50/p99) at about 2k, 20k and 200k talks, next to the naive
    alternatives on the same data (an SAI index on `talks.tags`, ALLOW FILTERING scans) and the raw
    single-partition read floor;
-4. web throughput under gunicorn with wrk, next to the same gunicorn serving saved static copies.
-Results: bench/results/results.json, results.md and latency.png (see bench/report.py).
+4. web throughput under gunicorn with wrk, next to the same gunicorn serving saved static copies;
+5. search (issue 14, bench/search.py): latency at each size beside the raw-read floor and SQLite FTS5,
+   and the top-10 overlap with FTS5; it reuses the import step's keyspace for the whole catalogue.
+Results: bench/results/results.json, results.md and latency.png (see bench/report.py), and
+docs/search-benchmark.md (bench/search.py).
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ from archive.formats.codec import talk_to_json
 from archive.config import PROJECT_ROOT, load_settings
 from archive.indexes.tables import index_keys
 from archive.domain import Conference
+from archive.service.run import recount_terms
 from archive.service.runner import run_import
 from archive.sources import Source, list_documents
 from bench import synth
@@ -95,6 +100,11 @@ def bench_import() -> dict:
     noop = {"documents": again.seen, "unchanged": again.unchanged, "seconds": round(noop_seconds, 2),
             "node_writes": writes, "talks_written": again.talks_written}
     log(f"no-op re-import: {noop_seconds:.2f}s, {writes} writes")
+    # What the import's vocabulary recount costs (it ran inside the import, over every term it touched).
+    started = time.monotonic()
+    recount_terms(store, store.posting_terms())
+    result["recount_seconds"] = round(time.monotonic() - started, 2)
+    log(f"vocabulary recount of every term: {result['recount_seconds']}s")
     raw = bench_raw_ceiling(store)
     result["raw_ceiling"] = raw
     result["ratio_to_raw"] = round(result["talks_per_s"] / raw["talks_per_s"], 3)
@@ -102,11 +112,13 @@ def bench_import() -> dict:
     return {"import": result, "noop_reimport": noop}
 
 
-def raw_statements(source_store, target) -> tuple[list, int]:
+def raw_statements(source_store, target) -> tuple[list, int, dict]:
     """The rows the service wrote, as single prepared statements for the target keyspace (no parsing).
 
-    Talk and index rows come from the store's own `talk_rows` (what write_talk batches), plus one
-    source_talks and one documents row per talk, as the import writes.
+    Talk, index and search rows come from the store's own `talk_rows` (what write_talk writes: its
+    LOGGED batch and the postings and search_docs rows beside it), plus one source_talks and one
+    documents row per talk, as the import writes, and the vocabulary rows the import's recount wrote.
+    Returns the statements, the number of talks, and how many are search and vocabulary rows.
     """
     ins_source = target._p("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk)"
                            " VALUES (?,?,?,?,?)")
@@ -114,29 +126,36 @@ def raw_statements(source_store, target) -> tuple[list, int]:
                         " last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?)")
     conferences = {c.id: c for c, _ in source_store.all_conferences()}
     now = datetime.now(timezone.utc)
-    statements, talks = [], 0
+    statements, talks, search_rows = [], 0, 0
     for talk, day in source_store.all_stored_talks():
         talks += 1
         conference = conferences.get(talk.conference_id) or Conference(talk.conference_id, talk.conference_id)
-        statements += target.talk_rows(talk, conference, day, index_keys(talk, day))
+        keys = index_keys(talk, day)
+        statements += target.talk_rows(talk, conference, day, keys)
+        search_rows += len(keys.table("search_postings")) + len(keys.table("search_docs"))
         statements.append((ins_source, (talk.conference_id, "catalogue", talk.id, talk.document_id, talk_to_json(talk))))
         statements.append((ins_doc, ("pyvideo", talk.document_id, "0" * 64, {talk.id}, talk.conference_id,
                                      talk.title, "catalogue", None, now)))
-    return statements, talks
+    ins_term = target._p("INSERT INTO search_vocabulary (prefix, term, df) VALUES (?, ?, ?)")
+    vocabulary = [(ins_term, (r["prefix"], r["term"], r["df"]))
+                  for r in source_store.scan_by_token("search_vocabulary", "prefix", ("prefix", "term", "df"))]
+    statements += vocabulary
+    return statements, talks, {"search_rows": search_rows, "vocabulary_rows": len(vocabulary)}
 
 
 def bench_raw_ceiling(source_store) -> dict:
     target = fresh_store("bench_raw")
-    statements, talks = raw_statements(source_store, target)
+    statements, talks, counts = raw_statements(source_store, target)
     log(f"raw ceiling: {len(statements)} rows for {talks} talks with execute_concurrent ...")
     started = time.monotonic()
     results = execute_concurrent(target.session, statements, concurrency=128, raise_on_first_error=True)
     seconds = time.monotonic() - started
     assert len(results) == len(statements) and all(ok for ok, _ in results)
     target.close()
+    storage.drop_keyspace(settings_for("bench_raw"), "bench_raw")  # a copy of the import's rows: not kept
     log(f"raw ceiling: {seconds:.1f}s = {talks / seconds:.0f} talks/s")
     return {"rows": len(statements), "talks": talks, "seconds": round(seconds, 2),
-            "talks_per_s": round(talks / seconds, 1), "concurrency": 128}
+            "talks_per_s": round(talks / seconds, 1), "concurrency": 128, **counts}
 
 
 # -- 3: read latency against archive size ---------------------------------------------------------
@@ -343,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrk-seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--skip", action="append", default=[], choices=["import", "reads", "web"])
+    parser.add_argument("--skip", action="append", default=[], choices=["import", "reads", "web", "search"])
+    parser.add_argument("--search-requests", type=int, default=200, help="timed calls per search query and size")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "results.json"
@@ -353,6 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     if "import" not in args.skip:
         results.update(bench_import())
         out.write_text(json.dumps(results, indent=2, default=str))
+    if "search" not in args.skip:
+        from bench import search
+
+        started = time.monotonic()
+        results["search"] = search.bench_search([s.strip() for s in args.sizes.split(",")], args.search_requests,
+                                                full_keyspace=None if "import" in args.skip else "bench_import")
+        results["search"]["machine"] = search.machine()
+        results["search"]["seconds"] = round(time.monotonic() - started, 1)
+        out.write_text(json.dumps(results, indent=2, default=str))
+        search.write_doc(results)
     if "reads" not in args.skip:
         sizes, store = bench_reads([s.strip() for s in args.sizes.split(",")], args.requests)
         results["reads"] = sizes
