@@ -16,9 +16,10 @@ The normal suite runs about MIN_DOCUMENTS documents; NOTES_FUZZ_EXAMPLES (bin/fu
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -79,10 +80,24 @@ def catalogue_files(draw) -> dict[str, bytes]:
     return files
 
 
+def speaker(token: str) -> str:
+    """Return the good documents' speaker: a name no generated document uses."""
+    return f"Wendel {token.title()}"
+
+
 def good_notes(count: int, token: str) -> dict[str, bytes]:
     """Return small good Markdown notes, one talk each, with a unique heading."""
-    return {f"good-{i}-{token}.md": f"# Good talk {i} {token}\n\nPresenter: Ann Lee\n\nNotes about testing with fakes "
-                                    f"and the archive.\n".encode() for i in range(count)}
+    return {f"good-{i}-{token}.md": f"# Good talk {i} {token}\n\nPresenter: {speaker(token)}\n\nNotes about testing "
+                                    f"with fakes and the archive.\n".encode() for i in range(count)}
+
+
+def good_video(token: str, shared: bool) -> tuple[str, bytes]:
+    """Return a good catalogue video's file name and bytes: the recording of good talk 0 when the notes
+    and the catalogue share their conference (so the two link), else a talk of its own."""
+    title = f"Good talk 0 {token}" if shared else f"Good video {token}"
+    return f"videos/good-{token}.json", json.dumps({
+        "title": title, "speakers": [speaker(token)], "recorded": "2024-05-02",
+        "videos": [{"type": "youtube", "url": f"https://www.youtube.com/watch?v={token}"}]}).encode()
 
 
 # --- the import -------------------------------------------------------------------------------
@@ -110,12 +125,21 @@ class CountingStore:
 @dataclass(frozen=True)
 class Place:
     """Where an example imports: its conference, catalogue event and source names (unique per example
-    when examples share one store, as on the node)."""
+    when examples share one store, as on the node). With shared, the catalogue event is the notes'
+    conference, so notes talks and catalogue talks link."""
 
     conference: str = "fuzzcon-2024"
     event: str = "fuzzcat-2024"
     notes: str = "notes"
     catalogue: str = "catalogue"
+
+    def sharing(self, shared: bool) -> "Place":
+        """Return this place with the catalogue event made the notes' conference when shared."""
+        return replace(self, event=self.conference) if shared else self
+
+    @property
+    def shared(self) -> bool:
+        return self.event == self.conference
 
 
 def write(root: Path, files: dict[str, bytes | str]) -> None:
@@ -172,6 +196,13 @@ def stored_titles(store: CountingStore, conference_id: str) -> set[str]:
     return {talk.title for talk, _ in store.stored_talks_of_conference(conference_id).values()}
 
 
+def video_of(store: CountingStore, conference_id: str, title: str) -> str | None:
+    """Return the video link of the stored talk with this title (a linked talk has its recording's)."""
+    talks = [talk for talk, _ in store.stored_talks_of_conference(conference_id).values() if talk.title == title]
+    assert len(talks) == 1, (title, talks)
+    return talks[0].link("video")
+
+
 def check_outcomes(store: CountingStore, sources: Path, summary, outcomes, removed=frozenset()) -> None:
     """Assert every document of every source has one outcome, imported or failed with a reason by its path,
     and that the removed ones are gone from the ledger."""
@@ -196,30 +227,30 @@ def check_outcomes(store: CountingStore, sources: Path, summary, outcomes, remov
 
 
 def check_source(store: CountingStore, place: Place, notes: dict[str, bytes | str], videos: dict[str, bytes],
-                 good_count: int, token: str, after_each: Callable[[], None] = lambda: None) -> None:
+                 good_count: int, token: str, after_each: Callable[[object], None] = lambda summary: None) -> None:
     """Import hostile files beside good ones, import again, delete the hostile ones and import again,
-    asserting the properties (after_each adds checks of its own after each import)."""
+    asserting the properties (after_each(summary) adds checks of its own after each import)."""
     good = good_notes(good_count, token)
-    good_video = {f"videos/good-{token}.json": f'{{"title": "Good video {token}", "speakers": ["Bo Chen"], '
-                                               f'"recorded": "2024-05-02"}}'.encode()}
+    good_videos = dict([good_video(token, place.shared)])
     good_titles = {f"Good talk {i} {token}" for i in range(good_count)}
+    video_title = f"Good talk 0 {token}" if place.shared else f"Good video {token}"
     notes = {name: data for name, data in notes.items() if name not in good}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write(root / "notes", good | notes)
         event_folder = root / "catalogue" / place.event
         (event_folder / "videos").mkdir(parents=True)
-        write(event_folder, good_video | videos)
+        write(event_folder, good_videos | videos)
         sources = sources_file(root, place)
 
         summary, outcomes = import_all(store, sources)
         check_outcomes(store, sources, summary, outcomes)
-        after_each()
-        COUNTED["documents"] += len(outcomes) - len(good) - len(good_video)
+        after_each(summary)
+        COUNTED["documents"] += len(outcomes) - len(good) - len(good_videos)
         COUNTED["refused"] += summary.failed
         event(f"{summary.failed} of {len(outcomes)} documents failed")
         assert good_titles <= stored_titles(store, place.conference), (good_titles, summary.errors)
-        assert f"Good video {token}" in stored_titles(store, place.event), summary.errors
+        assert video_of(store, place.event, video_title) == f"https://www.youtube.com/watch?v={token}", summary.errors
         assert store.writes > 0
 
         writes = store.writes
@@ -238,12 +269,13 @@ def check_source(store: CountingStore, place: Place, notes: dict[str, bytes | st
             (event_folder / name).unlink()
         healed, outcomes = import_all(store, sources)
         check_outcomes(store, sources, healed, outcomes, removed=known & hostile)
-        after_each()
+        after_each(healed)
         assert healed.failed == 0 and not healed.errors, healed.errors
-        assert stored_titles(store, place.conference) == good_titles
-        assert stored_titles(store, place.event) == {f"Good video {token}"}
+        assert stored_titles(store, place.conference) == good_titles | ({video_title} if place.shared else set())
+        assert stored_titles(store, place.event) == {video_title} | (good_titles if place.shared else set())
+        assert video_of(store, place.event, video_title) == f"https://www.youtube.com/watch?v={token}"
         assert set(store.documents_of(place.notes)) == set(good)
-        assert set(store.documents_of(place.catalogue)) == {f"{place.event}/{name}" for name in good_video}
+        assert set(store.documents_of(place.catalogue)) == {f"{place.event}/{name}" for name in good_videos}
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -258,6 +290,8 @@ def test_hostile_notes_fail_alone_and_deleting_them_heals_the_source(notes, good
 
 
 @FUZZ
-@given(notes=notes_files(), videos=catalogue_files(), good_count=st.integers(1, 2), token=TOKENS)
-def test_hostile_notes_and_catalogue_files_fail_alone_and_deleting_them_heals(notes, videos, good_count, token):
-    check_source(CountingStore(FakeStore()), Place(), notes, videos, good_count, token)
+@given(notes=notes_files(), videos=catalogue_files(), good_count=st.integers(1, 2), token=TOKENS,
+       shared=st.booleans())
+def test_hostile_notes_and_catalogue_files_fail_alone_and_deleting_them_heals(notes, videos, good_count, token,
+                                                                            shared):
+    check_source(CountingStore(FakeStore()), Place().sharing(shared), notes, videos, good_count, token)
