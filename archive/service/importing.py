@@ -252,6 +252,11 @@ class ArchiveService:
             if not careful:
                 raise
             outcome.refused[talk.document_id] = str(exc)
+            # The search rows went out before the refused batch: put back what the stored version has.
+            if previous:
+                self.store.write_talk(previous[0], conference, previous[1], old_keys, keys.minus(old_keys))
+            else:
+                self.store.delete_talk(talk.conference_id, talk.id, keys)
             return
         outcome.talks_written += 1
         outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())

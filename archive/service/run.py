@@ -106,7 +106,11 @@ class ImportRun:
             careful = self.service.relink(cid, careful=True)
             for document_id, error in careful.refused.items():
                 path = document_id.split(":", 1)[-1]
-                culprits = [o for o in self.pending.get(cid, []) if o.path == path]
+                pending = self.pending.get(cid, [])
+                # A linked talk carries its notes document's id; when the catalogue file that made it
+                # too large is what changed, the documents that changed are the culprits.
+                culprits = [o for o in pending if o.path == path] or [
+                    o for o in pending if isinstance(o.record, DocumentRecord)]
                 if not culprits:
                     raise
                 self.fail(culprits, error)
