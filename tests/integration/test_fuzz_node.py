@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from archive.service.runner import run_import
-from archive.indexes.audit import INDEX_KEY_COLUMNS
 from tests.integration.test_import import index_audit
 from tests.unit.test_fuzz_service import (TOKENS, CountingStore, Place, catalogue_files, check_source,
                                           notes_files)
@@ -42,27 +41,12 @@ NEAR_THE_LIMITS = json.dumps({
 }).encode()
 
 
-SEARCH_TABLES = frozenset(t for t in INDEX_KEY_COLUMNS if t.startswith("search_"))
-_refused_by_the_node = [False]  # once true, stays true: clean_store empties the tables once, not per example
-
-
-def assert_index_clean(store, but_search_orphans: bool = False) -> None:
-    """Assert every index table holds exactly the rows the stored talks imply (but_search_orphans:
-    except orphan search rows, the reported bug test_a_talk_the_node_refuses_leaves_no_search_rows pins)."""
+def assert_index_clean(store) -> None:
+    """Assert every index table (search tables included) holds exactly the rows the stored talks imply."""
     found = index_audit(store)
-    orphans = {t: r for t, r in found.orphans.items() if r and not (but_search_orphans and t in SEARCH_TABLES)}
+    orphans = {t: r for t, r in found.orphans.items() if r}
     missing = {t: r for t, r in found.missing.items() if r}
     assert not orphans and not missing, {"orphans": orphans, "missing": missing}
-
-
-def audit_after(store):
-    """Return the check run after each import: the index audit, tolerating the search rows a talk the
-    node refused leaves behind once a document has failed that way (they stay: nothing deletes them)."""
-    def check(summary) -> None:
-        if any("the database refused a write" in error for _, error in summary.errors):
-            _refused_by_the_node[0] = True
-        assert_index_clean(store, but_search_orphans=_refused_by_the_node[0])
-    return check
 
 
 @NODE_FUZZ
@@ -75,7 +59,7 @@ def test_hostile_sources_on_the_node_fail_alone_and_heal_with_clean_indexes(clea
     n = next(_numbers)
     place = Place(f"fuzzcon-{n}", f"fuzzcat-{n}", f"notes-{n}", f"catalogue-{n}").sharing(shared)
     check_source(CountingStore(clean_store), place, notes, videos, good_count, token,
-                 after_each=audit_after(clean_store))
+                 after_each=lambda summary: assert_index_clean(clean_store))
 
 
 def linked_sources(root: Path) -> Path:
