@@ -114,7 +114,13 @@ class ImportRun:
                 if not culprits:
                     raise
                 self.fail(culprits, error)
-            return self.service.relink(cid)
+            final = self.service.relink(cid)
+            # What the careful pass wrote counts too, and its tags and terms must be recounted.
+            final.talks_written += careful.talks_written
+            final.talks_deleted += careful.talks_deleted
+            final.tags_touched |= careful.tags_touched
+            final.terms_touched |= careful.terms_touched
+            return final
 
     def fail(self, outcomes: list[DocumentOutcome], error: str) -> None:
         """Take back what changed documents said, and record them as failed."""
