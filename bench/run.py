@@ -51,6 +51,7 @@ RESULTS = PROJECT_ROOT / "bench" / "results"
 WORK = PROJECT_ROOT / "var" / "bench"
 CATALOGUE = (PROJECT_ROOT / "../shared/corpus/pyvideo-data").resolve()
 FULL_SOURCES = PROJECT_ROOT / "sources-full.toml"
+RAW_CONCURRENCY = 64
 
 
 def log(message: str) -> None:
@@ -148,14 +149,23 @@ def bench_raw_ceiling(source_store) -> dict:
     statements, talks, counts = raw_statements(source_store, target)
     log(f"raw ceiling: {len(statements)} rows for {talks} talks with execute_concurrent ...")
     started = time.monotonic()
-    results = execute_concurrent(target.session, statements, concurrency=128, raise_on_first_error=True)
+    # 64 in flight: at 128 the shared two-core node let a write pass the client's 20 s timeout. Rows
+    # are plain INSERTs, so a write that failed (a timeout) is sent again, and counted.
+    results = execute_concurrent(target.session, statements, concurrency=RAW_CONCURRENCY, raise_on_first_error=False)
+    failed = [statement for statement, (ok, _) in zip(statements, results) if not ok]
+    retried = len(failed)
+    for _ in range(3):
+        if not failed:
+            break
+        again = execute_concurrent(target.session, failed, concurrency=16, raise_on_first_error=False)
+        failed = [statement for statement, (ok, _) in zip(failed, again) if not ok]
     seconds = time.monotonic() - started
-    assert len(results) == len(statements) and all(ok for ok, _ in results)
+    assert len(results) == len(statements) and not failed, f"{len(failed)} raw writes failed"
     target.close()
     storage.drop_keyspace(settings_for("bench_raw"), "bench_raw")  # a copy of the import's rows: not kept
     log(f"raw ceiling: {seconds:.1f}s = {talks / seconds:.0f} talks/s")
     return {"rows": len(statements), "talks": talks, "seconds": round(seconds, 2),
-            "talks_per_s": round(talks / seconds, 1), "concurrency": 128, **counts}
+            "talks_per_s": round(talks / seconds, 1), "concurrency": RAW_CONCURRENCY, "retried": retried, **counts}
 
 
 # -- 3: read latency against archive size ---------------------------------------------------------

@@ -34,10 +34,11 @@ import sqlite3
 import sys
 import time
 import types
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cassandra import OperationTimedOut, Unavailable, WriteTimeout
 from cassandra.query import BatchStatement, BatchType
 
 from archive import browse, storage
@@ -329,17 +330,48 @@ def measure_size(store, conn, label: str, kinds: dict, queries: list[dict], n: i
 
 
 # -- growing to 200k ----------------------------------------------------------------------------------
+class Writes:
+    """Idempotent writes sent without waiting, DEPTH in flight; one that times out is sent again
+    (the node shares two cores with everything else, and a pause past the client's timeout must
+    not lose a 25-minute build)."""
+
+    DEPTH, ATTEMPTS = 48, 5
+
+    def __init__(self, session):
+        self.session, self.inflight, self.retried = session, deque(), 0
+
+    def submit(self, statement) -> None:
+        self.inflight.append((statement, self.session.execute_async(statement), 1))
+        while len(self.inflight) > self.DEPTH:
+            self._settle(*self.inflight.popleft())
+
+    def _settle(self, statement, future, attempt: int) -> None:
+        try:
+            future.result()
+        except (OperationTimedOut, WriteTimeout, Unavailable) as exc:
+            if attempt >= self.ATTEMPTS:
+                raise RuntimeError(f"a synthetic write failed {attempt} times: {exc}") from exc
+            self.retried += 1
+            time.sleep(attempt)
+            self._settle(statement, self.session.execute_async(statement), attempt + 1)
+
+    def flush(self) -> None:
+        while self.inflight:
+            self._settle(*self.inflight.popleft())
+
+
 def write_copies(store, talks: list[tuple[Talk, object]], conferences: dict[str, Conference], copies: range,
-                 chunk: int = 500, on_progress=None) -> int:
+                 chunk: int = 500, on_progress=None) -> tuple[int, int]:
     """Write synthetic copies of talks (bench/synth.py's ids, conferences and fields) straight to the
     tables: per copy one UNLOGGED batch of the talk row and its list-index rows and one search_docs
     row; postings grouped by term into single-partition UNLOGGED batches. Each real talk is analysed
-    once (a copy has the same text). Rows are the ones store.write_talk would write."""
+    once (a copy has the same text). Rows are the ones store.write_talk would write. Returns the
+    number of talks written and of writes sent again after a timeout."""
     postings, docs = INDEX_BY_NAME["search_postings"], INDEX_BY_NAME["search_docs"]
     insert_posting, insert_doc = store._p(index_insert_cql(postings)), store._p(index_insert_cql(docs))
     counts: dict[str, int] = defaultdict(int)
     made: dict[str, Conference] = {}
-    written = 0
+    written, writes = 0, Writes(store.session)
     for start in range(0, len(talks), chunk):
         by_term: dict[str, list[tuple]] = defaultdict(list)
         for talk, _ in talks[start:start + chunk]:
@@ -351,9 +383,9 @@ def write_copies(store, talks: list[tuple[Talk, object]], conferences: dict[str,
                 batch = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=store.write_cl)
                 for stmt, values in store.talk_rows(copy, conference, day, keys, batched=True):
                     batch.add(stmt, values)
-                store.submit(batch)
+                writes.submit(batch)
                 doc = {"terms": weights}
-                store.submit(insert_doc.bind((copy.id, *(doc[c] if c in doc else shown[c] for c in docs.columns))))
+                writes.submit(insert_doc.bind((copy.id, *(doc[c] if c in doc else shown[c] for c in docs.columns))))
                 for term, impact in weights.items():
                     by_term[term].append(postings.values(copy, conference, (term, impact, copy.id), shown))
                 made[conference.id] = conference
@@ -364,13 +396,13 @@ def write_copies(store, talks: list[tuple[Talk, object]], conferences: dict[str,
                 batch = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=store.write_cl)
                 for values in rows[i:i + POSTINGS_PER_BATCH]:
                     batch.add(insert_posting, values)
-                store.submit(batch)
+                writes.submit(batch)
         if on_progress:
             on_progress(written)
-    store.flush()
+    writes.flush()
     for conference_id, conference in made.items():
         store.put_conference(conference, "synthetic", talk_count=counts[conference_id])
-    return written
+    return written, writes.retried
 
 
 # -- the run ------------------------------------------------------------------------------------------
@@ -426,7 +458,7 @@ def bench_search(sizes: list[str], n: int = 200, full_keyspace: str | None = Non
             conferences = {c.id: c for c, _ in store.all_conferences()}
             log(f"search 200k: writing {len(COPIES)} synthetic copies of {len(talks)} talks ...")
             started = time.monotonic()
-            written = write_copies(store, talks, conferences, COPIES,
+            written, retried = write_copies(store, talks, conferences, COPIES,
                                    on_progress=lambda w: w % 20000 < len(COPIES) * 500 and log(f"  {w} written"))
             write_seconds = time.monotonic() - started
             log(f"  {written} synthetic talks in {write_seconds:.0f}s; recounting the vocabulary ...")
@@ -434,7 +466,8 @@ def bench_search(sizes: list[str], n: int = 200, full_keyspace: str | None = Non
             recounted = recount_terms(store, store.posting_terms())
             recount_seconds = time.monotonic() - started
             result["builds"]["200k"] = {"how": "synthetic copies written straight to the tables (write_copies)",
-                                        "talks_written": written, "seconds": round(write_seconds, 1),
+                                        "talks_written": written, "retried_writes": retried,
+                                        "seconds": round(write_seconds, 1),
                                         "talks_per_s": round(written / write_seconds, 1),
                                         "recount_terms": recounted, "recount_seconds": round(recount_seconds, 1)}
             log(f"  vocabulary: {recounted} terms recounted in {recount_seconds:.0f}s; FTS5 copies ...")
@@ -732,12 +765,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="2k,20k,200k")
     parser.add_argument("--requests", type=int, default=200, help="timed calls per query, form and size")
+    parser.add_argument("--full-keyspace", help="a keyspace holding the whole catalogue already (e.g. bench_import "
+                        "from bin/bench's import step); grown to 200k and dropped")
     parser.add_argument("--doc-only", action="store_true", help="rewrite docs/search-benchmark.md from results.json")
     args = parser.parse_args(argv)
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     if not args.doc_only:
         started = time.monotonic()
-        results["search"] = bench_search([s.strip() for s in args.sizes.split(",")], args.requests)
+        results["search"] = bench_search([s.strip() for s in args.sizes.split(",")], args.requests,
+                                         full_keyspace=args.full_keyspace)
         results["search"]["machine"] = machine()
         results["search"]["seconds"] = round(time.monotonic() - started, 1)
         RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
