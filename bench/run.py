@@ -387,12 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import search
 
         started = time.monotonic()
-        results["search"] = search.bench_search([s.strip() for s in args.sizes.split(",")], args.search_requests,
-                                                full_keyspace=None if "import" in args.skip else "bench_import")
-        results["search"]["machine"] = search.machine()
-        results["search"]["seconds"] = round(time.monotonic() - started, 1)
-        out.write_text(json.dumps(results, indent=2, default=str))
-        search.write_doc(results)
+        found = search.bench_search([s.strip() for s in args.sizes.split(",")], args.search_requests,
+                                    full_keyspace=None if "import" in args.skip else "bench_import",
+                                    save=lambda r: search.save(results, r, started))
+        search.save(results, found, started)
     if "reads" not in args.skip:
         sizes, store = bench_reads([s.strip() for s in args.sizes.split(",")], args.requests)
         results["reads"] = sizes
