@@ -110,6 +110,7 @@ def rank(query: Query, reads: SearchReads) -> tuple[list[Hit], bool]:
     for talk_id, (score, row) in tables[driver].items():
         if not query.filters.accepts(row):
             continue
+        missing: list[int] = []
         for i, table in enumerate(tables):
             if i == driver:
                 continue
@@ -118,9 +119,11 @@ def rank(query: Query, reads: SearchReads) -> tuple[list[Hit], bool]:
             elif complete[i]:
                 break
             else:
-                unsure.setdefault(talk_id, []).append(i)
+                missing.append(i)
         else:
             scores[talk_id], days[talk_id] = score, _day(row.get("day"))
+            if missing:
+                unsure[talk_id] = missing
     cut = not all(complete)
     _settle_unsure(groups, weight, unsure, scores, reads)
     hits = [Hit(t, s, days[t]) for t, s in scores.items()]
