@@ -166,7 +166,7 @@ def page(query: Query, reads: SearchReads, after: tuple | None, limit: int) -> t
     if after is not None:
         hits = [h for h in hits if h.sort_key(query.sort) > tuple(after)]
     out: list[tuple[Hit, Talk]] = []
-    step = max(limit * 2, 20)
+    step = max(limit * 2, 20) if query.phrases else limit + 1  # phrases reject some candidates
     for start in range(0, len(hits), step):
         chunk = hits[start:start + step]
         talks = reads.get_stored_talks(h.talk_id for h in chunk)
