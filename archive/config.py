@@ -63,6 +63,12 @@ class Settings:
     secret_key_file: Path = _setting("NOTES_SECRET_KEY_FILE", PROJECT_ROOT / "var" / "secret_key", Path)
     web_workers: int = _setting("NOTES_WEB_WORKERS", 2, int)
     web_threads: int = _setting("NOTES_WEB_THREADS", 8, int)
+    # How often a web worker reads the archive's generation (a change shows within this bound).
+    generation_interval_ms: int = _setting("NOTES_GENERATION_INTERVAL_MS", 500, int)
+    # Bytes of whole responses each web worker keeps for the current generation.
+    render_cache_bytes: int = _setting("NOTES_RENDER_CACHE_BYTES", 64 * 1024 * 1024, int)
+    # Seconds a shared cache may serve a page without asking again (0: it revalidates every time, a 304).
+    http_max_age: int = _setting("NOTES_HTTP_MAX_AGE", 0, int)
 
 
 def _env(env: Mapping[str, str], name: str) -> str | None:

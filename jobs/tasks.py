@@ -166,6 +166,8 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
             if relinked.tags_touched:
                 service.refresh_tag_counts(relinked.tags_touched)
             service.refresh_search_terms(relinked.terms_touched)
+        if outcomes:
+            service.publish()
     except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
         run.status = RunStatus.FAILED.value
         run.errors.append(f"relinking at the end of the run: {exc}")

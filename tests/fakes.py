@@ -22,6 +22,11 @@ class FakeStore:
         self.source_talks: dict[tuple[str, str, str], str] = {}  # (conference, origin, id) -> JSON
         self.source_conferences: dict[tuple[str, str], str] = {}  # (conference, 'configured'|'event') -> JSON
         self.writes = 0
+        self.generation = 0  # bumps of the archive's generation
+
+    def bump_generation(self):
+        self.writes += 1
+        self.generation += 1
 
     def get_document(self, source, path):
         return self.documents.get((source, path))

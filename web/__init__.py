@@ -6,6 +6,7 @@ connects.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from flask import Flask
@@ -63,8 +64,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["notes_store"] = StoreHolder(app.config["NOTES_SETTINGS"], app.config.get("STORE"))
 
-    from web import api, errors, feeds, filters, pages
+    from web import api, caching, errors, feeds, filters, pages
+    from web.context import store
 
+    settings = app.config["NOTES_SETTINGS"]
+    caching.install(app, lambda: store().generation(), settings.generation_interval_ms, settings.render_cache_bytes,
+                    settings.http_max_age, build_extra=(
+                        settings.base_url, hashlib.sha256(settings.secret_key.encode()).hexdigest(),
+                        sorted((k, v) for k, v in app.config.items() if k in DEFAULTS)))
     filters.register(app)
     errors.register(app)
     app.register_blueprint(pages.bp)

@@ -6,7 +6,7 @@ import html
 import re
 from datetime import date
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from archive import browse
 from archive.formats.atom import Entry, atom_feed, day_to_datetime
@@ -95,8 +95,9 @@ def search_talks():
 def conference_ics(conference_id: str):
     """Serve a conference's dated talks as an iCalendar file of all-day events."""
     conference, talks = browse.conference_calendar_talks(store(), conference_id)
-    text = conference_calendar(conference, talks,
-                               lambda t: external_url("pages.talk", talk_id=t.id), domain=base_host())
+    generation = g.get("generation")  # DTSTAMP: when this generation began, so equal requests get equal bytes
+    text = conference_calendar(conference, talks, lambda t: external_url("pages.talk", talk_id=t.id),
+                               now=generation.changed_at if generation else None, domain=base_host())
     response = Response(text.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", conference_id)  # never let an id shape the header
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.ics"'

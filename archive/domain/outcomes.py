@@ -120,6 +120,10 @@ class ImportSummary:
         order = (DocumentStatus.FAILED, DocumentStatus.REMOVED, DocumentStatus.NEW, DocumentStatus.CHANGED)
         return next((s for s in order if counts[s]), DocumentStatus.UNCHANGED)
 
+    def changed_content(self) -> bool:
+        """Tell whether the run changed what the archive shows (a talk, a document, a removal)."""
+        return bool(self.new or self.changed or self.removed or self.talks_written or self.talks_deleted)
+
     def add_relink(self, outcome: RelinkOutcome) -> None:
         """Count what relinking one conference wrote, and which notes talks it left unlinked."""
         self.talks_written += outcome.talks_written

@@ -318,3 +318,7 @@ class ArchiveService:
     def refresh_search_terms(self, terms: Iterable[str]) -> None:
         """Recount the given search terms' document frequencies, and the number of talks (idempotent)."""
         recount_terms(self.store, terms)
+
+    def publish(self) -> None:
+        """Start a new generation: what changed outside a run (a task's relink, a recount) shows now."""
+        self.store.bump_generation()

@@ -129,10 +129,13 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
         store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id))
         report.conferences += 1
     report.search_terms = recount_terms(store, store.posting_terms() | store.vocabulary_terms())
+    store.bump_generation()
     return report
 
 
 def refresh_tag_counts(store, tags: Iterable[str] | None = None) -> int:
     """Recount tags from talks_by_tag (by default all, including ones whose count fell to zero)."""
     names = set(tags) if tags is not None else set(store.all_tags()) | set(store.tag_cloud())
-    return recount_tags(store, names)
+    counted = recount_tags(store, names)
+    store.bump_generation()
+    return counted

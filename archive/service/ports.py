@@ -56,5 +56,11 @@ class SearchCounter(Protocol):
     def put_vocabulary(self, counts: dict[str, int]) -> None: ...
 
 
-class ImportStore(DocumentLedger, TalkWriter, TagCounter, SearchCounter, Protocol):
+class GenerationKeeper(Protocol):
+    """Starting a new generation of the archive once its content changed (the web's caches key on it)."""
+
+    def bump_generation(self) -> None: ...
+
+
+class ImportStore(DocumentLedger, TalkWriter, TagCounter, SearchCounter, GenerationKeeper, Protocol):
     """Everything the archive service touches."""

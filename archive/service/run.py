@@ -144,5 +144,7 @@ class ImportRun:
         if self.touched_tags:
             recount_tags(self.store, self.touched_tags)
         recount_terms(self.store, self.touched_terms)
+        if self.summary.changed_content() or self.touched_tags or self.touched_terms:
+            self.store.bump_generation()  # after every write above was acknowledged
         self.summary.seconds = time.monotonic() - self.started
         return self.summary

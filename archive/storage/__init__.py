@@ -9,6 +9,7 @@
 - `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
 - `runs`: run leases and import history;
 - `search`: the search tables' bounded reads and the vocabulary's recount;
+- `generation`: the archive's generation (bumped after writes, read by the web's caches);
 - `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
 
 `Store` joins them over one session; callers declare the narrow part they use (see
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from archive.config import Settings
 from archive.domain import NotFound, conference_of
+from archive.storage.generation import Generations
 from archive.storage.ledger import Ledger
 from archive.storage.reads import IndexReads
 from archive.storage.rows import Page
@@ -29,7 +31,7 @@ from archive.storage.session import RETRYABLE_ERRORS, cluster_for, open_session,
 from archive.storage.writes import TalkWrites
 
 
-class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans):
+class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans, Generations):
     """Every part of the store over one session (what a process opens once)."""
 
 

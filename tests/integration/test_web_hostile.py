@@ -34,6 +34,7 @@ def hostile(store, seeded):
     day = index_day(talk, HOSTILE)
     store.write_talk(talk, HOSTILE, day, index_keys(talk, day), EMPTY_KEYS)
     store.put_conference(HOSTILE, "seed", talk_count=1)
+    store.bump_generation()
     return talk
 
 

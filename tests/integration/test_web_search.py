@@ -37,6 +37,7 @@ def languages(store, seeded):
         store.write_talk(talk, EUROPYTHON, day, index_keys(talk, day), EMPTY_KEYS)
     store.put_conference(EUROPYTHON, "seed", talk_count=4)
     recount_terms(store, store.posting_terms())
+    store.bump_generation()
     return {t.id: t for t in (italian, english)} | {t.id: t for _, t in seeded.talks}
 
 

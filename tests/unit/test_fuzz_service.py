@@ -44,7 +44,7 @@ _report_count = report_counts("service", COUNTED)
 
 # The writes the archive service can make (archive.service.ports); a second import must make none.
 WRITES = ("put_document", "delete_document", "put_source_talks", "put_source_conference", "write_talk",
-          "delete_talk", "put_conference", "put_tag_counts")
+          "delete_talk", "put_conference", "put_tag_counts", "put_vocabulary", "bump_generation")
 
 # --- strategies -------------------------------------------------------------------------------
 

@@ -61,6 +61,18 @@ def test_second_import_of_unchanged_sources_writes_nothing():
     assert (summary.unchanged, summary.talks_written) == (1, 0)
 
 
+def test_the_generation_moves_when_an_import_changes_the_archive_and_only_then():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    first = store.generation
+    svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
+    assert first == 1 and store.generation == first            # a no-op run starts no generation
+    svc.sync_source(SOURCE, docs(a="One, renamed|Ann Smith|web"))
+    assert store.generation == first + 1
+    svc.sync_source(SOURCE, docs())                             # the document left: its talk goes
+    assert store.generation == first + 2 and not store.talks
+
+
 def test_edit_leaves_no_stale_index_row_and_dropped_talks_go():
     svc, store = service()
     svc.sync_source(SOURCE, docs(a="One|Ann Smith|web,db\nTwo|Bob Jones|db"))

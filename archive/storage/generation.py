@@ -1,0 +1,27 @@
+"""The archive's generation (`generations`): bumped by the service after its writes, read by the web."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from archive.domain.generation import ARCHIVE_SCOPE, Generation
+from archive.storage.session import StoreBase
+
+_READ = "SELECT generation, changed_at FROM generations WHERE scope = ?"
+_BUMP = "INSERT INTO generations (scope, generation, changed_at) VALUES (?, now(), ?)"
+
+
+class Generations(StoreBase):
+    """Reading and bumping the generation (one row per scope)."""
+
+    def generation(self, scope: str = ARCHIVE_SCOPE) -> Generation:
+        """Return the current generation (the initial one when nothing was ever bumped)."""
+        row = self._one(_READ, (scope,))
+        if row is None or row["generation"] is None:
+            return Generation.initial()
+        changed = row["changed_at"] or datetime.fromtimestamp(0, timezone.utc)
+        return Generation(row["generation"].hex, changed.replace(tzinfo=timezone.utc, microsecond=0))
+
+    def bump_generation(self, scope: str = ARCHIVE_SCOPE) -> None:
+        """Start a new generation (call it after the writes it covers have been acknowledged)."""
+        now = datetime.now(timezone.utc)
+        self.session.execute(self._bound(_BUMP, (scope, now), write=True))
