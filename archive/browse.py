@@ -11,6 +11,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -82,8 +83,9 @@ def shown_day(day: date | None) -> date | None:
     return None if day is None or day == UNDATED else day
 
 
+@lru_cache(maxsize=1)
 def tag_labels() -> dict[str, str]:
-    """Return the label of every vocabulary tag, by key (other tags show their key)."""
+    """Return the label of every vocabulary tag, by key (other tags show their key); built once, do not change it."""
     from archive.talks.tagging import load_vocabulary  # the vocabulary file is read once, cached
 
     return {entry.key: entry.label for entry in load_vocabulary().entries}

@@ -15,6 +15,7 @@ cached by anyone (`private, no-store`), and neither are 5xx answers.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,12 +25,15 @@ from typing import Callable
 
 from flask import Flask, Response, g, request
 
+from archive.domain import SchemaMissing
 from archive.domain.generation import Generation
 
 NEVER_CACHED = frozenset({"pages.imports", "pages.reimport"})  # the import history and the admin form
 CACHED_STATUSES = frozenset({200, 301, 308, 400, 404, 410})   # what a view answers from the archive alone
 CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 MAX_ENTRY_SHARE = 8      # no single response takes more than 1/8 of the cache
+
+log = logging.getLogger(__name__)
 
 
 class GenerationClock:
@@ -138,6 +142,7 @@ class HttpCache:
     def __init__(self, clock: GenerationClock, cache: RenderCache, build: str, max_age: int):
         self.clock, self.cache, self.build = clock, cache, build
         self.shared = f"public, max-age={max_age}" if max_age > 0 else "public, no-cache"
+        self.warned = False
 
     def cacheable(self) -> bool:
         """Tell whether this request's response is a function of the generation and the URL."""
@@ -153,7 +158,13 @@ class HttpCache:
         """Answer 304 or a cached response, or let the view run (noting the generation for `after`)."""
         if not self.cacheable():
             return None
-        generation = self.clock.current()
+        try:
+            generation = self.clock.current()
+        except SchemaMissing as exc:  # an archive not upgraded yet: serve it, uncached, and say why
+            if not self.warned:
+                log.error("HTTP caching is off: %s", exc)
+                self.warned = True
+            return None
         g.generation = generation
         etag = self.etag(generation)
         if request.if_none_match:

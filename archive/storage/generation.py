@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from cassandra import InvalidRequest
+
+from archive.domain import SchemaMissing
 from archive.domain.generation import ARCHIVE_SCOPE, Generation
 from archive.storage.session import StoreBase
 
@@ -15,7 +18,11 @@ class Generations(StoreBase):
 
     def generation(self, scope: str = ARCHIVE_SCOPE) -> Generation:
         """Return the current generation (the initial one when nothing was ever bumped)."""
-        row = self._one(_READ, (scope,))
+        try:
+            row = self._one(_READ, (scope,))
+        except InvalidRequest as exc:  # an archive made before the table: the schema was not applied since
+            raise SchemaMissing(f"the generations table is missing ({exc}): run `notes-archive schema apply`") \
+                from exc
         if row is None or row["generation"] is None:
             return Generation.initial()
         changed = row["changed_at"] or datetime.fromtimestamp(0, timezone.utc)
@@ -24,4 +31,8 @@ class Generations(StoreBase):
     def bump_generation(self, scope: str = ARCHIVE_SCOPE) -> None:
         """Start a new generation (call it after the writes it covers have been acknowledged)."""
         now = datetime.now(timezone.utc)
-        self.session.execute(self._bound(_BUMP, (scope, now), write=True))
+        try:
+            self.session.execute(self._bound(_BUMP, (scope, now), write=True))
+        except InvalidRequest as exc:
+            raise SchemaMissing(f"the generations table is missing ({exc}): run `notes-archive schema apply`") \
+                from exc
