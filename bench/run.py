@@ -267,7 +267,8 @@ def bench_reads(sizes: list[str], requests: int) -> tuple[list[dict], object]:
 
     keyspace = "bench_reads"
     store = fresh_store(keyspace)
-    settings = settings_for(keyspace)
+    # Uncached: no render cache, so every request reads and renders (the cached rates come from the web step).
+    settings = dataclasses.replace(settings_for(keyspace), render_cache_bytes=0)
     app = create_app({"TESTING": True, "NOTES_SETTINGS": settings, "STORE": store})
     client = app.test_client()
     results = []
@@ -338,28 +339,37 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
             "connections": connections}
 
 
+WEB_CONNECTIONS = 64
+
+
 def bench_web(paths: dict[str, str], seconds: int, workers: int, threads: int) -> dict:
-    env = os.environ | {"NOTES_KEYSPACE": "bench_reads", "NOTES_SECRET_KEY": "bench-secret"}
-    proc, base = start_gunicorn("wsgi:app", env, workers, threads)
+    """wrk on each page: the archive with its render cache (as deployed), without it, and a static copy."""
     static_dir = WORK / "static"
     shutil.rmtree(static_dir, ignore_errors=True)
     static_dir.mkdir(parents=True)
-    results = {"workers": workers, "threads": threads, "pages": {}}
-    try:
-        for name, path in paths.items():
-            (static_dir / f"{name}.html").write_bytes(urllib.request.urlopen(base + path, timeout=30).read())
-            log(f"web: wrk {seconds}s on {path} (archive) ...")
-            results["pages"][name] = {"path": path, "archive": wrk(base + path, seconds, 32)}
-    finally:
-        stop(proc)
+    results = {"workers": workers, "threads": threads, "connections": WEB_CONNECTIONS, "pages": {}}
+    for variant, cache_bytes in (("archive", None), ("uncached", "0")):
+        env = os.environ | {"NOTES_KEYSPACE": "bench_reads", "NOTES_SECRET_KEY": "bench-secret"}
+        if cache_bytes is not None:
+            env["NOTES_RENDER_CACHE_BYTES"] = cache_bytes
+        proc, base = start_gunicorn("wsgi:app", env, workers, threads)
+        try:
+            for name, path in paths.items():
+                if variant == "archive":
+                    (static_dir / f"{name}.html").write_bytes(urllib.request.urlopen(base + path, timeout=30).read())
+                log(f"web: wrk {seconds}s on {path} ({variant}) ...")
+                results["pages"].setdefault(name, {"path": path})[variant] = wrk(base + path, seconds,
+                                                                                WEB_CONNECTIONS)
+        finally:
+            stop(proc)
     env = os.environ | {"BENCH_STATIC_DIR": str(static_dir)}
     proc, base = start_gunicorn("bench.static_app:app", env, workers, threads)
     try:
         for name, path in paths.items():
             log(f"web: wrk {seconds}s on the static copy of {path} ...")
-            results["pages"][name]["static"] = wrk(f"{base}/{name}.html", seconds, 32)
-            a, s = results["pages"][name]["archive"], results["pages"][name]["static"]
-            results["pages"][name]["ratio_to_static"] = round(a["requests_per_s"] / s["requests_per_s"], 3)
+            page = results["pages"][name]
+            page["static"] = wrk(f"{base}/{name}.html", seconds, WEB_CONNECTIONS)
+            page["ratio_to_static"] = round(page["archive"]["requests_per_s"] / page["static"]["requests_per_s"], 3)
     finally:
         stop(proc)
     return results
@@ -398,8 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
     if "web" not in args.skip:
         last = results["reads"][-1]
-        paths = {"tag_largest": last["pages"]["tag_largest"]["url"], "tag_median": last["pages"]["tag_median"]["url"],
-                 "timeline": "/"}
+        paths = {name: last["pages"][name]["url"] for name in ("timeline", "tag_largest", "conference", "talk")}
         results["web"] = bench_web(paths, args.wrk_seconds, args.workers, args.threads)
         out.write_text(json.dumps(results, indent=2, default=str))
     from bench import report
