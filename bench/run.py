@@ -289,7 +289,7 @@ def bench_reads(sizes: list[str], requests: int) -> tuple[list[dict], object]:
         log(f"reads: growing to ~200k talks with {len(copies)} synthetic copies of {len(talks)} real talks ...")
         started = time.monotonic()
         written = synth.write_synthetic(store, synth.synthetic_copies(talks, conferences, copies),
-                                        on_progress=lambda n: log(f"  {n} synthetic talks written"))
+                                        on_progress=lambda n: log(f"  {n} synthetic talks written"), search=False)
         log(f"  {written} synthetic talks in {time.monotonic() - started:.0f}s; recounting tags ...")
         maintenance.refresh_tag_counts(store)
         results.append(measure_size(store, client, keyspace, "200k", requests))
