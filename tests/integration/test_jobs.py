@@ -139,6 +139,8 @@ def test_beat_imports_dropped_edited_and_removed_notes(jobs, clean_store):
     wait_for(lambda: _exists(store, talk_id), INTERVAL * 2 + 10, "the dropped file's talk")
     assert time.monotonic() - dropped < INTERVAL + 10  # one interval, plus the worker's own latency
     assert "testing" in store.get_talk(talk_id).tags
+    wait_for(lambda: store.generation().value != "0", 20, "a generation bumped by the run")
+    imported = store.generation()
 
     path.write_text("# Notes day 2\n\n## Talk number 1 about queues\n\nPresenter: Carla Queue\n\n"
                     "Celery workers, Celery beat and Celery retries.\n")
@@ -148,6 +150,8 @@ def test_beat_imports_dropped_edited_and_removed_notes(jobs, clean_store):
     assert "celery" in edited.tags and "testing" not in edited.tags and str(edited.date) == "2024-06-02"
     wait_for(lambda: index_audit(store).clean(), 10, "a clean index")
     assert store.tag_cloud().get("testing", 0) == 0
+    edited_at = store.generation()
+    assert edited_at.value != imported.value and edited_at.changed_at >= imported.changed_at
 
     path.unlink()
     wait_for(lambda: not _exists(store, new_id), INTERVAL * 2 + 10, "the removal")

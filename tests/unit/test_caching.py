@@ -51,3 +51,66 @@ def test_the_cache_never_grows_past_its_bound(max_bytes, puts):
     for generation, key, size in puts:
         cache.put(generation, (key,), entry(size))
         assert cache.used == sum(e.size for e in cache._entries.values()) <= max_bytes
+
+
+def tiny_app(read):
+    """A Flask app with the caching hooks over a fake generation reader, counting view calls."""
+    from flask import Flask, abort
+
+    from web import caching
+
+    app = Flask(__name__)
+    app.calls = 0
+
+    @app.get("/page/<name>")
+    def page(name):
+        app.calls += 1
+        if name == "missing":
+            abort(404)
+        return f"page {name}"
+
+    @app.errorhandler(404)
+    def not_found(exc):  # as web.errors does: a rendered page, not werkzeug's streamed one
+        return "not found", 404
+
+    @app.get("/imports", endpoint="pages.imports")
+    def imports():
+        app.calls += 1
+        return "history"
+
+    caching.install(app, read, interval_ms=0, max_bytes=1 << 20, max_age=0)
+    return app
+
+
+def test_the_hooks_answer_304_and_cached_pages_without_running_the_view():
+    generation = [Generation("a", datetime(2026, 1, 1, tzinfo=timezone.utc))]
+    app = tiny_app(lambda: generation[0])
+    client = app.test_client()
+    first = client.get("/page/x")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and app.calls == 1 and first.headers["Cache-Control"] == "public, no-cache"
+    assert client.get("/page/x", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/page/x").get_data() == b"page x" and app.calls == 1
+    assert client.get("/page/y").headers["ETag"] != etag                     # one URL, one ETag
+    assert client.get("/page/missing").status_code == 404 and client.get("/page/missing").status_code == 404
+    assert app.calls == 3                                                     # the 404 was cached too
+    assert client.get("/imports").headers["Cache-Control"] == "private, no-store"
+    client.get("/imports")
+    assert app.calls == 5                                                     # never cached
+    generation[0] = Generation("b", datetime(2026, 1, 2, tzinfo=timezone.utc))
+    again = client.get("/page/x", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag and app.calls == 6
+
+
+def test_an_archive_without_the_generations_table_is_served_uncached(caplog):
+    from archive.domain import SchemaMissing
+
+    def missing():
+        raise SchemaMissing("the generations table is missing: run `notes-archive schema apply`")
+
+    app = tiny_app(missing)
+    client = app.test_client()
+    response = client.get("/page/x")
+    assert response.status_code == 200 and "ETag" not in response.headers and "schema apply" in caplog.text
+    client.get("/page/x")
+    assert app.calls == 2
