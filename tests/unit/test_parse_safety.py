@@ -185,17 +185,18 @@ def test_too_many_headings_are_refused(name, text):
 
 def test_markdown_outline_time_grows_linearly():
     """40,000 headings took 46 s when the outline was quadratic; now 10x the headings cost about 10x."""
-    def seconds(count: int) -> float:
+    def seconds(count: int, repeats: int) -> float:
         text = "".join(f"# H{i}\n" for i in range(count))
         best = float("inf")
-        for _ in range(2):
+        for _ in range(repeats):  # the best of several: other work on the machine only adds time
             started = time.perf_counter()
             markdown._Document(text).outline("many.md")
             best = min(best, time.perf_counter() - started)
         return best
 
-    seconds(200)  # warm up
-    assert seconds(10_000) / seconds(1_000) < 25  # measured: 11-13; quadratic: about 100
+    seconds(200, 1)  # warm up
+    # Measured 11-13 on an idle machine and 25.5 once beside a benchmark; quadratic would be about 100.
+    assert seconds(10_000, 3) / seconds(1_000, 7) < 40
 
 
 def test_a_document_without_talks_says_why():
