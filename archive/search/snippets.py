@@ -22,33 +22,59 @@ def _matches(word: str, query: Query) -> bool:
     return bool(query.prefix) and (folded.startswith(query.prefix) or stem(folded) == stem(query.prefix))
 
 
+class _Matcher:
+    """_matches with each distinct word decided once (a talk's notes repeat their words)."""
+
+    def __init__(self, query: Query):
+        self.query, self.seen = query, {}
+
+    def __call__(self, word: str) -> bool:
+        found = self.seen.get(word)
+        if found is None:
+            found = self.seen[word] = _matches(word, self.query)
+        return found
+
+
+def best_window(hits: list[int], size: int = WINDOW_WORDS) -> int:
+    """Return the first hit (positions ascending) that starts the window of `size` words holding most hits."""
+    best, most, end = hits[0], 0, 0
+    for k, start in enumerate(hits):
+        while end < len(hits) and hits[end] < start + size:
+            end += 1
+        if end - k > most:
+            best, most = start, end - k
+    return best
+
+
 def snippet(talk: Talk, query: Query) -> str:
     """Return an HTML-safe passage of the talk's notes or description with the matched words marked."""
+    matches = _Matcher(query)
     for text in (plain_text(talk.notes_html), plain_text(talk.summary_html)):
         text = " ".join(text.split())
         if not text:
             continue
         tokens = list(_TOKEN.finditer(text))
-        hits = [i for i, t in enumerate(tokens) if _matches(t.group(), query)]
-        if not hits and text is not None:
+        hits = [i for i, t in enumerate(tokens) if matches(t.group())]
+        if not hits:
             continue
-        best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + WINDOW_WORDS))
-        first = max(0, best - 5)
+        first = max(0, best_window(hits) - 5)
         last = min(len(tokens), first + WINDOW_WORDS) - 1
         start, end = tokens[first].start(), tokens[last].end()
-        return ("\u2026 " if start else "") + _marked(text[start:end], query) + (" \u2026" if end < len(text) else "")
+        return ("\u2026 " if start else "") + _marked(text[start:end], query, matches) + (
+            " \u2026" if end < len(text) else "")
     fallback = " ".join(plain_text(talk.summary_html or talk.notes_html).split())
     words = fallback.split()
     return html.escape(" ".join(words[:WINDOW_WORDS]) + (" \u2026" if len(words) > WINDOW_WORDS else ""))
 
 
-def _marked(text: str, query: Query) -> str:
+def _marked(text: str, query: Query, matches: _Matcher | None = None) -> str:
     """Return text escaped, with the words the query matched wrapped in <mark>."""
+    matches = matches or _Matcher(query)
     out, position = [], 0
     for token in _TOKEN.finditer(text):
         out.append(html.escape(text[position:token.start()]))
         word = html.escape(token.group())
-        out.append(f"<mark>{word}</mark>" if _matches(token.group(), query) else word)
+        out.append(f"<mark>{word}</mark>" if matches(token.group()) else word)
         position = token.end()
     out.append(html.escape(text[position:]))
     return "".join(out)

@@ -10,7 +10,7 @@ from archive.domain import Speaker, Talk
 from archive.search import engine
 from archive.search.analysis import impacts, stem, terms, words
 from archive.search.query import MAX_TERMS, Filters, parse_query
-from archive.search.snippets import snippet
+from archive.search.snippets import best_window, snippet
 
 
 def talk(tid, title, notes="", speakers=(), tags=(), day=date(2020, 1, 1), **kw):
@@ -167,3 +167,11 @@ def test_ranking_over_cut_slices_finds_only_talks_with_every_word_and_all_when_n
     found = {h.talk_id for h in hits}
     assert found <= expected and len(found) == len(hits)
     assert found == expected or cut
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(0, 400), min_size=1, max_size=60), st.integers(1, 40))
+def test_the_snippet_window_is_the_one_holding_most_matches(positions, size):
+    hits = sorted(positions)
+    brute = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + size))  # the first of the best
+    assert best_window(hits, size) == brute
