@@ -22,7 +22,7 @@ from archive.domain.runs import recent_months
 from archive.formats.html import clean_html
 from archive.search import engine
 from archive.search.query import Filters, Query, parse_query
-from archive.search.snippets import marked_title, snippet
+from archive.search.snippets import Matcher, marked_title, snippet
 
 _DAY_ID = (date, str)
 
@@ -264,11 +264,13 @@ def search(store, secret: str, text: str, filters: Filters = Filters(), sort: st
     scope = "search:" + hashlib.sha256(query.key().encode()).hexdigest()[:16]
     after = decode_cursor(cursor, secret, scope, (int, str)) if cursor else None
     found, more, cut = engine.page(query, store, after, limit)
+    matches = Matcher(query)  # one page's snippets share their words' verdicts
     results = [SearchResult(
-        id=talk.id, title=talk.title, title_html=marked_title(talk, query), speakers=[s.name for s in talk.speakers],
+        id=talk.id, title=talk.title, title_html=marked_title(talk, query, matches),
+        speakers=[s.name for s in talk.speakers],
         conference_id=talk.conference_id, day=shown_day(hit.day), kind=talk.kind, language=talk.language,
         has_notes=talk.word_count > 0, has_video=talk.link("video") is not None, score=round(hit.score, 4),
-        snippet_html=snippet(talk, query)) for hit, talk in found]
+        snippet_html=snippet(talk, query, matches)) for hit, talk in found]
     if not results and not cursor:
         messages.append("No talk matches all of these words" + (" with these filters." if not filters.is_empty()
                                                                 else "."))

@@ -57,6 +57,8 @@ FIELDS = (Field("title", 3.0, 0.5, 8), Field("speakers", 3.0, 0.3, 3), Field("ta
 
 def fold_text(text: str) -> str:
     """Return text case-folded with accents stripped (letters and digits of any script kept)."""
+    if text.isascii():  # nothing to strip or translate (most words): the fast path
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_LATIN))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

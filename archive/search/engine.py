@@ -3,8 +3,8 @@
 Each term's postings are read best first, at most SLICE of them, so a query costs the same
 whatever the archive's size. The term with the fewest postings drives: its talks are the
 candidates; another term's slice either holds the candidate (its impact counts), or is complete
-(the candidate lacks the term), or was cut, and then the candidate's own terms (search_docs)
-decide. Scores are BM25 with field weights: the sum over terms of idf(term) x impact. A prefix is the best of the
+(the candidate lacks the term), or was cut, and then the candidate's own terms (search_docs,
+only the terms in question) decide. Scores are BM25 with field weights: the sum over terms of idf(term) x impact. A prefix is the best of the
 vocabulary terms it starts. Phrases are checked against the candidates' text, best first, only
 as far as the page needs.
 """
@@ -22,16 +22,16 @@ from archive.search.query import Query
 SLICE = 1000            # postings read per term (per prefix expansion: SLICE // 4)
 FILTERED_SLICE = 4000   # with filters, more of each slice is read: filtered-out talks do not count
 MAX_EXPANSIONS = 24     # vocabulary terms a prefix may stand for
-MAX_CHECKED = 400       # candidates checked against their own terms when a slice was cut
+MAX_CHECKED = 200       # candidates checked against their own terms when a slice was cut (best first)
 
 
 class SearchReads(Protocol):
     """What a search reads (archive.storage.Store has them)."""
 
-    def postings(self, terms: Iterable[str], limit: int) -> dict[str, list[dict]]: ...
+    def postings(self, terms: Iterable[str], limit: int, filters: bool = True) -> dict[str, list[dict]]: ...
     def terms_with_prefix(self, prefix: str, limit: int = 50) -> dict[str, int]: ...
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]: ...
-    def search_docs(self, talk_ids: Iterable[str]) -> dict[str, dict]: ...
+    def term_impacts(self, talk_ids: Iterable[str], terms: Iterable[str]) -> dict[str, dict[str, int]]: ...
     def get_stored_talks(self, talk_ids: Iterable[str]) -> dict[str, tuple[Talk, date]]: ...
 
 
@@ -88,7 +88,8 @@ def rank(query: Query, reads: SearchReads) -> tuple[list[Hit], bool]:
         return [], False
     postings: dict[str, list[dict]] = {}
     for limit in sorted({g.limit for g in groups}):
-        postings.update(reads.postings([t for g in groups if g.limit == limit for t in g.alternatives], limit))
+        postings.update(reads.postings([t for g in groups if g.limit == limit for t in g.alternatives], limit,
+                                       filters=not query.filters.is_empty()))
     frequencies = reads.document_frequencies(postings)
     total = max(frequencies.get("", 0), max((len(rows) for rows in postings.values()), default=0), 1)
     weight = {t: idf(frequencies.get(t, len(rows)), total) / IMPACT_SCALE
@@ -138,9 +139,10 @@ def _settle_unsure(groups: list[Group], weight: dict[str, float], unsure: dict[s
         return
     ordered = sorted(unsure, key=lambda t: -scores.get(t, 0.0))
     checked = set(ordered[:MAX_CHECKED])
-    docs = reads.search_docs(checked)
+    wanted = {t for talk_id in checked for i in unsure[talk_id] for t in groups[i].alternatives}
+    docs = reads.term_impacts(checked, wanted)
     for talk_id in unsure:
-        own = (docs.get(talk_id) or {}).get("terms") or {}
+        own = docs.get(talk_id) or {}
         found = [max((weight.get(t, 0.0) * own[t] for t in groups[i].alternatives if t in own), default=None)
                  for i in unsure[talk_id]]
         if talk_id not in checked or any(f is None for f in found):

@@ -22,8 +22,9 @@ def _matches(word: str, query: Query) -> bool:
     return bool(query.prefix) and (folded.startswith(query.prefix) or stem(folded) == stem(query.prefix))
 
 
-class _Matcher:
-    """_matches with each distinct word decided once (a talk's notes repeat their words)."""
+class Matcher:
+    """_matches with each distinct word decided once: share one across a page's snippets (talks
+    repeat their words, and each other's)."""
 
     def __init__(self, query: Query):
         self.query, self.seen = query, {}
@@ -46,9 +47,9 @@ def best_window(hits: list[int], size: int = WINDOW_WORDS) -> int:
     return best
 
 
-def snippet(talk: Talk, query: Query) -> str:
+def snippet(talk: Talk, query: Query, matches: Matcher | None = None) -> str:
     """Return an HTML-safe passage of the talk's notes or description with the matched words marked."""
-    matches = _Matcher(query)
+    matches = matches or Matcher(query)
     for text in (plain_text(talk.notes_html), plain_text(talk.summary_html)):
         text = " ".join(text.split())
         if not text:
@@ -67,9 +68,9 @@ def snippet(talk: Talk, query: Query) -> str:
     return html.escape(" ".join(words[:WINDOW_WORDS]) + (" \u2026" if len(words) > WINDOW_WORDS else ""))
 
 
-def _marked(text: str, query: Query, matches: _Matcher | None = None) -> str:
+def _marked(text: str, query: Query, matches: Matcher | None = None) -> str:
     """Return text escaped, with the words the query matched wrapped in <mark>."""
-    matches = matches or _Matcher(query)
+    matches = matches or Matcher(query)
     out, position = [], 0
     for token in _TOKEN.finditer(text):
         out.append(html.escape(text[position:token.start()]))
@@ -80,6 +81,6 @@ def _marked(text: str, query: Query, matches: _Matcher | None = None) -> str:
     return "".join(out)
 
 
-def marked_title(talk: Talk, query: Query) -> str:
+def marked_title(talk: Talk, query: Query, matches: Matcher | None = None) -> str:
     """Return the talk's title escaped, with matched words marked."""
-    return _marked(talk.title, query)
+    return _marked(talk.title, query, matches)

@@ -25,14 +25,19 @@ def _successor(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix and ord(prefix[-1]) < 0x10FFFF else prefix + "\U0010ffff"
 
 
+DOCS_PER_READ = 40  # talks per search_docs read (a partition-key IN, far below any guardrail)
+
+
 class SearchStore(Scans):
     """Bounded reads of the search tables and the recount of document frequencies."""
 
-    def postings(self, terms: Iterable[str], limit: int) -> dict[str, list[dict]]:
-        """Return the best `limit` postings of each term (impact order), read concurrently."""
+    def postings(self, terms: Iterable[str], limit: int, filters: bool = True) -> dict[str, list[dict]]:
+        """Return the best `limit` postings of each term (impact order), read concurrently; without
+        filters only talk_id, impact and day (a third less to read and decode)."""
         terms = sorted(set(terms))
+        columns = "*" if filters else "talk_id, impact, day"
         results = execute_concurrent_with_args(
-            self.session, self._p("SELECT * FROM search_postings WHERE term = ? LIMIT ?"),
+            self.session, self._p(f"SELECT {columns} FROM search_postings WHERE term = ? LIMIT ?"),
             [(t, limit) for t in terms], concurrency=32, raise_on_first_error=True)
         return {term: list(rs) for term, (ok, rs) in zip(terms, results)}
 
@@ -51,12 +56,24 @@ class SearchStore(Scans):
                                                concurrency=32, raise_on_first_error=True)
         return {row["term"]: row["df"] for ok, rs in results for row in rs}
 
-    def search_docs(self, talk_ids: Iterable[str]) -> dict[str, dict]:
-        """Return the search_docs rows (terms and filter fields) of many talks, read concurrently."""
-        ids = sorted(set(talk_ids))
-        results = execute_concurrent_with_args(self.session, self._p("SELECT * FROM search_docs WHERE talk_id = ?"),
-                                               [(i,) for i in ids], concurrency=64, raise_on_first_error=True)
-        return {row["talk_id"]: row for ok, rs in results for row in rs}
+    def term_impacts(self, talk_ids: Iterable[str], terms: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Return, per talk, the impacts of those of the given terms it holds (from search_docs).
+
+        Only the asked map elements travel (`terms[?]`), and the talks are read DOCS_PER_READ per
+        request, the requests in flight together: 400 talks cost about 50 ms, not 300.
+        """
+        ids, terms = sorted(set(talk_ids)), sorted(set(terms))
+        if not ids or not terms:
+            return {}
+        picks = ", ".join(f"terms[?] AS t{i}" for i in range(len(terms)))
+        stmt = self._p(f"SELECT talk_id, {picks} FROM search_docs WHERE talk_id IN ?")
+        futures = [self.session.execute_async(stmt, (*terms, ids[i:i + DOCS_PER_READ]))
+                   for i in range(0, len(ids), DOCS_PER_READ)]
+        out: dict[str, dict[str, int]] = {}
+        for future in futures:
+            for row in future.result():
+                out[row["talk_id"]] = {t: row[f"t{i}"] for i, t in enumerate(terms) if row[f"t{i}"] is not None}
+        return out
 
     def count_postings(self, terms: Iterable[str]) -> dict[str, int]:
         """Count each term's postings (one partition each), concurrently."""

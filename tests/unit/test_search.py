@@ -59,7 +59,7 @@ class FakeReads:
         self.talks = {t.id: t for t in talks}
         self.index = {t.id: impacts(t) for t in talks}
 
-    def postings(self, terms_, limit):
+    def postings(self, terms_, limit, filters=True):
         out = {}
         for term in terms_:
             rows = [{"talk_id": tid, "impact": imp[term], "day": self.talks[tid].date, "kind": self.talks[tid].kind,
@@ -84,8 +84,9 @@ class FakeReads:
                 out[term] = n
         return out
 
-    def search_docs(self, talk_ids):
-        return {t: {"terms": self.index[t]} for t in talk_ids if t in self.index}
+    def term_impacts(self, talk_ids, terms_):
+        return {t: {term: self.index[t][term] for term in terms_ if term in self.index[t]}
+                for t in talk_ids if t in self.index}
 
     def get_stored_talks(self, talk_ids):
         return {t: (self.talks[t], self.talks[t].date) for t in talk_ids if t in self.talks}
