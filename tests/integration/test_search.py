@@ -162,3 +162,25 @@ def test_rebuild_restores_truncated_search_tables(clean_store, corpus, tmp_path)
     maintenance.rebuild_indexes(store)
     assert ids("flask", store) == before and before
     assert index_audit(store).clean()
+
+
+def test_cut_slices_are_settled_from_the_talks_own_terms_on_the_node(seeded, monkeypatch):
+    """With slices of 3 postings every common word is cut: the driver's candidates are checked on the
+    node (search_docs' terms[?] elements) and only talks holding every word are found."""
+    from archive.search import engine
+    from archive.search.analysis import terms
+
+    talks = {t.id: t for t, _ in seeded.all_stored_talks()}
+    own = {tid: impacts(t) for tid, t in talks.items()}
+    some = sorted(talks)[:60]
+    asked = ["python", "test", "talk", "no-such-term"]
+    read = {tid: found for tid, found in seeded.term_impacts(some, asked).items() if found}
+    assert read == {tid: {t: own[tid][t] for t in asked if t in own[tid]} for tid in some
+                    if any(t in own[tid] for t in asked)}
+    for text in ("python testing ", "talk python ", "web django "):
+        expected = {tid for tid, imp in own.items() if set(terms(text)) <= set(imp)}
+        assert set(ids(text, seeded, limit=500)) == expected and len(expected) > 3, text
+        monkeypatch.setattr(engine, "SLICE", 3)
+        found = set(ids(text, seeded, limit=500))
+        monkeypatch.setattr(engine, "SLICE", 1000)
+        assert found and found <= expected, text
