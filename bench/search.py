@@ -258,7 +258,7 @@ def measure_overlap(store, conn, queries: list[dict]) -> dict:
 class TimedReads:
     """The store, with the time spent in each search read added up (what `breakdown` splits)."""
 
-    READS = ("terms_with_prefix", "postings", "document_frequencies", "search_docs", "get_stored_talks")
+    READS = ("terms_with_prefix", "postings", "document_frequencies", "term_impacts", "get_stored_talks")
 
     def __init__(self, store):
         self.store, self.spent = store, dict.fromkeys(self.READS, 0.0)
@@ -303,7 +303,7 @@ def breakdown(store, text: str, filters: Filters, n: int) -> dict:
     finally:
         browse.engine = engine
     ms = {k: round(v / n * 1000, 2) for k, v in timed.spent.items()}
-    rank_reads = sum(ms[k] for k in ("terms_with_prefix", "postings", "document_frequencies", "search_docs"))
+    rank_reads = sum(ms[k] for k in ("terms_with_prefix", "postings", "document_frequencies", "term_impacts"))
     page_ms = page_seconds[0] / n * 1000
     query = parse_query(text, filters)
     groups = engine.groups_of(query, store)
@@ -644,7 +644,7 @@ def markdown(results: dict) -> str:
             out += ["", f"## Where the time goes ({last['label']}, mean ms per `browse.search`, "
                         f"{next(iter(last['breakdown'].values()))['calls']} calls each)", "",
                     "Reads are timed around the store's methods: `rank reads` = prefix expansion in the vocabulary "
-                    "+ posting slices + document frequencies + `search_docs` of candidates a cut slice left unsure; "
+                    "+ posting slices + document frequencies + `term_impacts` (search_docs) of candidates a cut slice left unsure; "
                     "`talk reads` = the page's talks (`get_stored_talks`); `ranking (Python)` = `engine.page` minus "
                     "those reads; `snippets` = `browse.search` minus `engine.page` (snippets, marked titles, "
                     "result records). The driver decodes rows on its own thread, so decoding counts as reads.", "",
@@ -653,7 +653,7 @@ def markdown(results: dict) -> str:
             for key, b in last["breakdown"].items():
                 kind, form = key.split("/")
                 out.append(f"| {KIND_NAMES[kind]} | {form} | {b['posting_slices']} | {b['rank_reads']:.1f} "
-                           f"({b['postings']:.1f} / {b['search_docs']:.1f}) | {b['ranking_python']:.1f} | "
+                           f"({b['postings']:.1f} / {b.get('term_impacts', b.get('search_docs', 0.0)):.1f}) | {b['ranking_python']:.1f} | "
                            f"{b['get_stored_talks']:.1f} | {b['snippets_and_results']:.1f} | {b['search']:.1f} |")
     imp, noop = results.get("import"), results.get("noop_reimport")
     if imp:
