@@ -114,3 +114,18 @@ def test_an_archive_without_the_generations_table_is_served_uncached(caplog):
     assert response.status_code == 200 and "ETag" not in response.headers and "schema apply" in caplog.text
     client.get("/page/x")
     assert app.calls == 2
+
+
+def test_a_cache_hit_is_answered_before_flask_and_exactly_as_flask_answered():
+    app = tiny_app(lambda: Generation("a", datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    app.config["TRUSTED_HOSTS"] = ["archive.example"]
+    seen = []
+    app.before_request(lambda: seen.append(1) and None)  # any request that reaches Flask
+    client = app.test_client()
+    first = client.get("/page/x", headers={"Host": "archive.example"})
+    app.extensions["http_cache"].clock.interval = 60  # the generation stays fresh for the hits below
+    hit = client.get("/page/x", headers={"Host": "archive.example"})
+    assert len(seen) == 1 and hit.get_data() == first.get_data() and hit.status_code == 200
+    assert sorted(hit.headers.items()) == sorted(first.headers.items())
+    assert client.get("/page/x", headers={"Host": "evil.example"}).status_code == 400  # Flask refuses the host
+    assert client.get("/page/x?other=1", headers={"Host": "archive.example"}).status_code == 200 and len(seen) == 3
