@@ -357,6 +357,7 @@ def bench_web(paths: dict[str, str], seconds: int, workers: int, threads: int) -
             for name, path in paths.items():
                 if variant == "archive":
                     (static_dir / f"{name}.html").write_bytes(urllib.request.urlopen(base + path, timeout=30).read())
+                wrk(base + path, 2, WEB_CONNECTIONS)  # warm-up: every worker opens its session, fills its cache
                 log(f"web: wrk {seconds}s on {path} ({variant}) ...")
                 results["pages"].setdefault(name, {"path": path})[variant] = wrk(base + path, seconds,
                                                                                 WEB_CONNECTIONS)
@@ -367,6 +368,7 @@ def bench_web(paths: dict[str, str], seconds: int, workers: int, threads: int) -
     try:
         for name, path in paths.items():
             log(f"web: wrk {seconds}s on the static copy of {path} ...")
+            wrk(f"{base}/{name}.html", 2, WEB_CONNECTIONS)
             page = results["pages"][name]
             page["static"] = wrk(f"{base}/{name}.html", seconds, WEB_CONNECTIONS)
             page["ratio_to_static"] = round(page["archive"]["requests_per_s"] / page["static"]["requests_per_s"], 3)
