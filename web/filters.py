@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from urllib.parse import quote
 
-from flask import Flask, request
+from flask import Flask
 
 from archive.browse import shown_day, tag_labels
 from archive.domain import Link, speaker_slug
@@ -49,8 +49,6 @@ def speaker_link_slug(name: str) -> str:
 # about 60 us a link; a 200-talk conference page has over 1,000 links). The segment is quoted
 # exactly as werkzeug's default converter quotes it; a test compares them with url_for.
 SEGMENT_SAFE = "!$&'()*+,/:;=@"
-ROW_URLS = {"talk_url": "/talks/", "tag_url": "/tags/", "speaker_url": "/speakers/",
-            "conference_url": "/conferences/"}
 
 
 @lru_cache(maxsize=65536)
@@ -61,13 +59,6 @@ def _segment(value: str) -> str:
 def row_url(root: str, prefix: str, value) -> str:
     """Return the URL under root of one page a list links (prefix '/talks/' and a talk id, ...)."""
     return root + prefix + _segment(str(value))
-
-
-def _row_url(prefix: str):
-    def build(value) -> str:
-        return row_url(request.script_root, prefix, value)
-
-    return build
 
 
 def duration(seconds: int | None) -> str:
@@ -113,9 +104,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(http_links)
     app.add_template_global(shown_day)
     app.add_template_global(lambda tag: tag_labels().get(tag, tag), "tag_label")
-    for name, prefix in ROW_URLS.items():
-        app.add_template_filter(_row_url(prefix), name)
 
-    from web.talk_rows import talk_items  # it builds on the filters above
+    from web.talk_rows import badges, speaker_links, talk_items  # they build on the functions above
 
-    app.add_template_global(talk_items)
+    for function in (badges, speaker_links, talk_items):
+        app.add_template_global(function)

@@ -1,4 +1,5 @@
-"""The rows of a talk list (conference, tag and speaker pages), built in Python.
+"""The rows of a talk list (conference, tag and speaker pages), built in Python, and the badges and
+speaker links that search results share with them.
 
 A conference page lists up to 200 talks. As a Jinja macro a row cost about 70 us (nested macro
 calls, url_for, filters): 11 ms for a 161-talk page, more than the page's reads. Here a row is a few
@@ -29,26 +30,40 @@ def _tag(tag: str, root: str) -> str:
     return f'<li><a href="{escape(row_url(root, "/tags/", tag))}">{escape(tag_labels().get(tag, tag))}</a></li>'
 
 
-def _badges(row: dict) -> str:
+def _badges(kind: str | None, has_notes: bool, has_video: bool) -> str:
+    """Return the badges of a talk, each after a space (they are inline blocks without margins)."""
     out = ""
-    kind = row.get("kind")
     if kind and kind != "talk":
-        out += f'<span class="badge badge-{escape(kind)}">{escape(kind)}</span>'
-    if row.get("has_notes"):
-        out += '<span class="badge badge-notes" title="Has notes">notes</span>'
-    if row.get("has_video"):
-        out += '<span class="badge badge-video" title="Has a video">video</span>'
+        out += f' <span class="badge badge-{escape(kind)}">{escape(kind)}</span>'
+    if has_notes:
+        out += ' <span class="badge badge-notes" title="Has notes">notes</span>'
+    if has_video:
+        out += ' <span class="badge badge-video" title="Has a video">video</span>'
     return out
+
+
+def _speakers(names: Sequence[str], root: str) -> str:
+    return ", ".join(_speaker(n, root) for n in names)
+
+
+def badges(kind: str | None, has_notes: bool = False, has_video: bool = False) -> Markup:
+    """Return a talk's badges (a template global)."""
+    return Markup(_badges(kind, has_notes, has_video))
+
+
+def speaker_links(names: Sequence[str]) -> Markup:
+    """Return speakers' names, each linked to their page when it has one (a template global)."""
+    return Markup(_speakers(names, request.script_root))
 
 
 def talk_item(row: dict, root: str, show_conference: bool = True, show_day: bool = True,
               speakers: Sequence[str] | None = None) -> str:
     """Return one <li> of a talk list."""
-    names = row.get("speakers") or () if speakers is None else speakers
+    names = (row.get("speakers") or ()) if speakers is None else speakers
     conference_id = row.get("conference_id")
     meta = ""
     if names:
-        meta += f'<span class="speakers">{", ".join(_speaker(n, root) for n in names)}</span>'
+        meta += f'<span class="speakers">{_speakers(names, root)}</span>'
     if show_conference and conference_id:
         meta += (f'<span class="conference"><a href="{escape(row_url(root, "/conferences/", conference_id))}">'
                  f'{escape(row.get("conference_name") or conference_id)}</a></span>')
@@ -62,7 +77,8 @@ def talk_item(row: dict, root: str, show_conference: bool = True, show_day: bool
         foot += f'<ul class="tags" aria-label="Tags">{"".join(_tag(t, root) for t in tags)}</ul>'
     return (f'<li class="talk"><div class="talk-head"><a class="talk-title" '
             f'href="{escape(row_url(root, "/talks/", row["talk_id"]))}">{escape(row.get("title") or "")}</a>'
-            f'{_badges(row)}</div><div class="talk-foot">{foot}</div></li>')
+            f'{_badges(row.get("kind"), row.get("has_notes"), row.get("has_video"))}</div>'
+            f'<div class="talk-foot">{foot}</div></li>')
 
 
 def talk_items(rows: Iterable[dict], show_conference: bool = True, show_day: bool = True,

@@ -52,3 +52,4 @@ def test_hostile_values_stay_text():
     assert "script" not in parsed.tags and not any(name.startswith("on") for name, _ in parsed.attrs)
     assert parsed.text.count(evil) == 4  # title, a speaker, the conference name, a tag
     assert '<a href="/speakers/ann-smith">Ann Smith</a>' in html and '<time datetime="2020-01-02">' in html
+    assert '</a> <span class="badge badge-x' in html and '</span> <span class="badge badge-notes"' in html  # spaced
