@@ -124,7 +124,7 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
         store.delete_index_rows(orphans)
     report.orphans_deleted = sum(len(v) for v in result.orphans.values())
     report.missing_restored = sum(len(v) for v in result.missing.values())
-    report.tags = refresh_tag_counts(store)
+    report.tags = recount_tags(store, _every_tag(store))
     for conference, source in store.all_conferences():
         store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id))
         report.conferences += 1
@@ -135,7 +135,11 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
 
 def refresh_tag_counts(store, tags: Iterable[str] | None = None) -> int:
     """Recount tags from talks_by_tag (by default all, including ones whose count fell to zero)."""
-    names = set(tags) if tags is not None else set(store.all_tags()) | set(store.tag_cloud())
-    counted = recount_tags(store, names)
+    counted = recount_tags(store, set(tags) if tags is not None else _every_tag(store))
     store.bump_generation()
     return counted
+
+
+def _every_tag(store) -> set[str]:
+    """Return every tag with talks, and every tag the cloud shows (a count may have fallen to zero)."""
+    return set(store.all_tags()) | set(store.tag_cloud())

@@ -13,6 +13,11 @@ _READ = "SELECT generation, changed_at FROM generations WHERE scope = ?"
 _BUMP = "INSERT INTO generations (scope, generation, changed_at) VALUES (?, now(), ?)"
 
 
+def _missing(exc: InvalidRequest) -> SchemaMissing:
+    """An archive made before the table: the schema was not applied since."""
+    return SchemaMissing(f"the generations table is missing ({exc}): run `notes-archive schema apply`")
+
+
 class Generations(StoreBase):
     """Reading and bumping the generation (one row per scope)."""
 
@@ -20,9 +25,8 @@ class Generations(StoreBase):
         """Return the current generation (the initial one when nothing was ever bumped)."""
         try:
             row = self._one(_READ, (scope,))
-        except InvalidRequest as exc:  # an archive made before the table: the schema was not applied since
-            raise SchemaMissing(f"the generations table is missing ({exc}): run `notes-archive schema apply`") \
-                from exc
+        except InvalidRequest as exc:
+            raise _missing(exc) from exc
         if row is None or row["generation"] is None:
             return Generation.initial()
         changed = row["changed_at"] or datetime.fromtimestamp(0, timezone.utc)
@@ -34,5 +38,4 @@ class Generations(StoreBase):
         try:
             self.session.execute(self._bound(_BUMP, (scope, now), write=True))
         except InvalidRequest as exc:
-            raise SchemaMissing(f"the generations table is missing ({exc}): run `notes-archive schema apply`") \
-                from exc
+            raise _missing(exc) from exc
