@@ -139,8 +139,8 @@ class ThreadWorker(gthread.ThreadWorker):
             return
         self.poller.unregister(client)
         self.pending_conns.remove(conn)
-        if not data and not conn.buffer:  # the client closed before sending anything
-            self.nr_conns -= 1
+        if not data:  # the client closed (or failed) before its request was complete: nobody to answer,
+            self.nr_conns -= 1  # and a truncated form must not be acted on (an empty token is a failure)
             conn.close()
             return
         conn.data_ready = True

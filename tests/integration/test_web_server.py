@@ -90,6 +90,24 @@ def test_requests_in_pieces_and_on_kept_alive_connections_are_served(live_server
     assert b"Wrong admin token" in answers and b"<svg" in answers and b"<h1>Tags</h1>" in answers
 
 
+def test_requests_abandoned_mid_body_are_dropped_not_answered(live_server, seeded):
+    """A form cut short by its client is not acted on: 40 abandoned wrong-token POSTs would otherwise
+    count as failed tokens and get the next honest attempt throttled (429) on both workers."""
+    for _ in range(40):
+        with socket.create_connection(address(live_server), timeout=10) as sock:
+            sock.sendall(SLOW_STARTS[1])
+    time.sleep(0.5)
+    status, _, body = raw_post_wrong_token(live_server)
+    assert status == 403 and b"Wrong admin token" in body
+
+
+def raw_post_wrong_token(base: str) -> tuple[int, dict[str, str], bytes]:
+    form = b"token=wrong"
+    return raw_request(base, b"POST /imports HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                             b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
+                       % (len(form), form), 10)
+
+
 def test_a_client_that_never_closes_does_not_hold_the_server(live_server, seeded):
     with ExitStack() as stack:
         for _ in range(20):  # each reads its answer, then keeps its end open
