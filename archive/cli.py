@@ -51,7 +51,8 @@ def _import(args, settings) -> int:
     from tqdm import tqdm
 
     from archive import storage
-    from archive.service.runner import run_import
+    from archive.domain.runs import run_history_ttl
+    from archive.service.runner import LeaseHeld, run_recorded_import
     from archive.service.inspect import printable
 
     store = storage.connect(settings)
@@ -69,8 +70,13 @@ def _import(args, settings) -> int:
 
     started = time.monotonic()
     try:
-        summary = run_import(store, settings.sources, names=args.source or (), paths=args.paths,
-                             progress=progress, on_source=on_source)
+        # Recorded in the import history, under the lease the scheduled re-import takes too.
+        summary = run_recorded_import(store, settings.sources, run_history_ttl(settings.run_history_days),
+                                      settings.lease_ttl, names=args.source or (), paths=args.paths,
+                                      progress=progress, on_source=on_source)
+    except LeaseHeld as exc:
+        print(f"notes-archive: import not started: {exc}", file=sys.stderr)
+        return 2
     finally:
         if bar is not None:
             bar.close()
@@ -140,6 +146,51 @@ def _enqueue(args, settings) -> int:
     return 0
 
 
+def _raw_talks(sources_file: Path):
+    """Yield the talks of every configured source as parsed, their tags still the raw ones."""
+    from archive.domain import DocumentError
+    from archive.parse.catalogue import event_id, is_event_file, parse_video
+    from archive.service.runner import parse_bytes
+    from archive.sources import counted_hints, list_documents, load_sources, read_document
+    from archive.talks.build import build_talks
+
+    for source in load_sources(sources_file):
+        hints = counted_hints(source) if source.kind != "catalogue" else None
+        for rel in list_documents(source):
+            doc = read_document(source, rel)
+            if doc.data is None or (source.kind == "catalogue" and is_event_file(doc.path)):
+                continue
+            try:
+                if source.kind == "catalogue":
+                    yield parse_video(doc.data, doc.path, event_id(doc.path).replace("-", " "))[0]
+                else:
+                    parsed = parse_bytes(doc.data, doc.path, hints)
+                    yield from build_talks(parsed, source.conference, doc.path, parsed.format, lambda t: t.tags)
+            except DocumentError:
+                continue  # `notes-archive import` reports these
+
+
+def _tags(args, settings) -> int:
+    """Print the largest tags, and the raw tags that tagging merged or dropped."""
+    from archive.talks.tag_report import build_report, largest, render_json, render_text
+
+    sources_file = args.sources or settings.sources
+    report = build_report(_raw_talks(sources_file))
+    if args.from_sources:
+        counts, counted_from = report.counts, f"tagged from {sources_file}"
+    else:
+        from archive import storage
+
+        store = storage.connect(settings)
+        try:
+            counts, counted_from = store.tag_cloud(), "the archive's tag counts"
+        finally:
+            store.close()
+    top = largest(counts, args.top)
+    print(render_json(report, top, counted_from) if args.json else render_text(report, top, counted_from))
+    return 0
+
+
 def _config(args, settings) -> int:
     for name, default in settings_table():
         print(f"{name}={default}")
@@ -181,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
         job.add_argument("--now", action="store_true", help="queue it now (needs Redis and a running worker)")
         job.add_argument("--wait", type=float, metavar="SECONDS", help="wait for its result")
         job.set_defaults(func=_enqueue)
+    tags = sub.add_parser("tags", help="list the largest tags and the raw tags merged or dropped, and why")
+    tags.add_argument("--top", type=int, default=20, metavar="N", help="how many of the largest tags (20)")
+    tags.add_argument("--sources", type=Path, metavar="FILE", help="sources file (default: NOTES_SOURCES)")
+    tags.add_argument("--from-sources", action="store_true",
+                      help="count the tags by tagging the sources, without the database")
+    tags.add_argument("--json", action="store_true", help="print JSON")
+    tags.set_defaults(func=_tags)
     config = sub.add_parser("config", help="print the settings' environment variables and defaults")
     config.set_defaults(func=_config)
     return parser

@@ -14,11 +14,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from archive.service import maintenance
 from archive.config import load_settings
-from archive.service.runner import make_service
+from archive.service.runner import LeaseHeld, make_service, recorded_run
 from archive.service.importing import conference_of_document
 from archive.domain import DocumentError
 from archive.domain.outcomes import DocumentStatus
-from archive.domain.runs import RunRecord, RunStatus, run_history_ttl
+from archive.domain.runs import RunRecord, RunStatus, RunTrigger, run_history_ttl
 from archive.sources import Source, load_sources, read_document
 from archive.storage import RETRYABLE_ERRORS
 from jobs.celery_app import app, get_store
@@ -56,6 +56,13 @@ def _record_failure(source_name: str, path: str, error: str) -> dict:
 def _failed(path: str, error: str) -> dict:
     return {"path": path, "status": DocumentStatus.FAILED.value, "error": error, "talks_written": 0, "talks_deleted": 0,
             "conference": None}
+
+
+def _trigger(task, given: str | None) -> str:
+    """Return what started a task: the caller's word, else beat (it marks its messages) or a plain call."""
+    if given:
+        return RunTrigger(given).value
+    return (RunTrigger.SCHEDULE if task.request.get("celery_beat_task") else RunTrigger.TASK).value
 
 
 def _conference(source: Source, path: str) -> str | None:
@@ -115,15 +122,15 @@ def remove_document(self, source_name: str, path: str, lease_owner: str | None =
         return _failed(path, f"{type(exc).__name__}: {exc}")
 
 
-@app.task(acks_late=True)
-def reimport() -> dict:
+@app.task(bind=True, acks_late=True)
+def reimport(self, trigger: str | None = None) -> dict:
     """Scan every source under the reimport lease and fan out one task per changed document."""
     settings, store = load_settings(), get_store()
     lease = maintenance.Lease(store, "reimport", settings.lease_ttl)
     if not lease.acquire():
         holder = store.lease_holder("reimport")
         return {"status": "skipped", "holder": holder and holder["owner"]}
-    run = RunRecord("reimport", lease_owner=lease.owner)
+    run = RunRecord("reimport", lease_owner=lease.owner, trigger=_trigger(self, trigger))
     try:
         tasks = []
         for source in load_sources(settings.sources):
@@ -166,6 +173,7 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
             if relinked.tags_touched:
                 service.refresh_tag_counts(relinked.tags_touched)
             service.refresh_search_terms(relinked.terms_touched)
+            service.refresh_speakers(relinked.speakers_touched)
         if outcomes:
             service.publish()
     except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
@@ -177,21 +185,19 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
     return _serialisable(run)
 
 
-@app.task(acks_late=True)
-def rebuild_indexes() -> dict:
+@app.task(bind=True, acks_late=True)
+def rebuild_indexes(self, trigger: str | None = None) -> dict:
     """Regenerate every index table and count from the talks table, under the rebuild lease."""
     settings, store = load_settings(), get_store()
     lease = maintenance.Lease(store, "rebuild", settings.lease_ttl)
-    if not lease.acquire():
-        return {"status": "skipped"}
-    run = RunRecord("rebuild_indexes")
+    run = RunRecord("rebuild_indexes", trigger=_trigger(self, trigger))
     try:
-        report = maintenance.rebuild_indexes(store, lease)
-        run.finish(RunStatus.DONE, seen=report.talks, removed=report.orphans_deleted, talks_written=report.talks)
-        store.record_run(run, run_history_ttl(settings.run_history_days))
-        return {"status": "done", **report.__dict__}
-    finally:
-        lease.release()
+        with recorded_run(store, run, run_history_ttl(settings.run_history_days), lease):
+            report = maintenance.rebuild_indexes(store, lease)
+            run.finish(RunStatus.DONE, seen=report.talks, removed=report.orphans_deleted, talks_written=report.talks)
+    except LeaseHeld:
+        return {"status": "skipped"}
+    return {"status": "done", **report.__dict__}
 
 
 @app.task(acks_late=True)
@@ -201,8 +207,8 @@ def refresh_tag_counts() -> dict:
 
 
 def enqueue_reimport() -> str:
-    """Queue a re-import now (for the CLI and the web's admin action); return its task id."""
-    return reimport.delay().id
+    """Queue a re-import now (the web's admin action); return its task id."""
+    return reimport.delay(trigger=RunTrigger.ADMIN.value).id
 
 
 def _serialisable(run: RunRecord) -> dict:

@@ -6,6 +6,10 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.domain.outcomes import ImportSummary
 
 
 class RunStatus(StrEnum):
@@ -16,9 +20,18 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+class RunTrigger(StrEnum):
+    """What started a run; the history shows the value (runs recorded before it have none)."""
+
+    SCHEDULE = "schedule"  # Celery beat
+    ADMIN = "admin"        # the re-import form of the imports page
+    TASK = "task"          # any other call of a task (`notes-archive reimport --now`, send_task)
+    CLI = "cli"            # `notes-archive import`
+
+
 @dataclass
 class RunRecord:
-    """One run of a job (a re-import, a rebuild) and what it did."""
+    """One run of a job (an import, a re-import, a rebuild) and what it did."""
 
     job: str
     run_id: uuid.UUID = field(default_factory=uuid.uuid1)
@@ -27,6 +40,7 @@ class RunRecord:
     status: str = RunStatus.RUNNING.value
     host: str = field(default_factory=socket.gethostname)
     lease_owner: str | None = None
+    trigger: str | None = None
     seen: int = 0
     new: int = 0
     changed: int = 0
@@ -42,6 +56,12 @@ class RunRecord:
         for name, value in counts.items():
             setattr(self, name, value)
         self.status, self.finished_at = status.value, datetime.now(timezone.utc)
+
+    def count(self, summary: "ImportSummary") -> None:
+        """Take an import summary's document and talk counts, and its errors before those already noted."""
+        for name in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written", "talks_deleted"):
+            setattr(self, name, getattr(summary, name))
+        self.errors = [f"{where}: {error}" for where, error in summary.errors] + self.errors
 
     def to_json(self) -> dict:
         """Return the record as JSON-safe values (a Celery task argument)."""

@@ -1,12 +1,16 @@
 """The `notes-archive import` command, run as a user runs it, against the test keyspace."""
 from __future__ import annotations
 
+import dataclasses
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from archive.domain.runs import RunRecord, recent_months
 
 pytestmark = pytest.mark.integration
 CLI = [str(Path(sys.executable).with_name("notes-archive"))]
@@ -65,3 +69,66 @@ def test_import_escapes_control_characters_in_the_names_it_prints(clean_store, s
     proc = run(settings, sources, "import", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout and "failed: mine:evil\\x1b[2Jname.md:" in proc.stdout
+
+
+def write_notes(tmp_path: Path) -> tuple[Path, Path]:
+    """Write a source of one good and one broken document; return its folder and sources file."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text("# Day 2 notes\n\n##Testing with fakes\n\nPresenter: Ann Smith\n\nFakes.\n")
+    (notes / "broken.md").write_bytes(b"\xff\xfe\x00broken")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "mine"\npath = "{notes}"\n[source.conference]\nid = "histconf-2024"\n'
+                       f'name = "HistConf 2024"\nstart = 2024-05-01\nend = 2024-05-03\n')
+    return notes, sources
+
+
+def test_a_cli_import_is_recorded_in_the_history_and_listed_on_the_imports_page(clean_store, settings, tmp_path):
+    from web import create_app
+
+    _, sources = write_notes(tmp_path)
+    proc = run(settings, sources, "import", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    [recorded] = clean_store.list_runs(recent_months())
+    assert (recorded["job"], recorded["trigger"], recorded["status"]) == ("import", "cli", "failed")  # one failed
+    counts = [recorded[k] for k in ("seen", "new", "changed", "unchanged", "removed", "failed", "talks_written",
+                                    "talks_deleted")]
+    assert counts == [2, 1, 0, 0, 0, 1, 1, 0]
+    assert recorded["host"] == socket.gethostname() and recorded["finished_at"] >= recorded["started_at"]
+    assert [e for e in recorded["errors"] if e.startswith("mine:broken.md: ")]
+    assert clean_store.lease_holder("reimport") is None
+    # a run recorded before runs named their trigger still shows
+    clean_store.record_run(RunRecord("reimport", host="older-host", status="done"), 3600)
+    app = create_app({"TESTING": True, "NOTES_SETTINGS": dataclasses.replace(settings, secret_key="cli-test"),
+                      "STORE": clean_store})
+    page = app.test_client().get("/imports")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "No import ran" not in html
+    assert '<span class="trigger trigger-cli">cli</span>' in html and "mine:broken.md" in html
+    assert "older-host" in html and "recorded before runs named what started them" in html
+
+
+def test_a_cli_import_that_fails_part_way_is_recorded_as_failed_with_the_reason(clean_store, settings, tmp_path):
+    notes, sources = write_notes(tmp_path)
+    proc = run(settings, sources, "import", "--quiet", str(notes / "good.md"), str(tmp_path))
+    assert proc.returncode == 2 and "not inside any configured source" in proc.stderr
+    assert clean_store.get_talk("histconf-2024--testing-with-fakes")  # the first path was imported
+    [recorded] = clean_store.list_runs(recent_months())
+    assert (recorded["trigger"], recorded["status"], recorded["seen"], recorded["new"]) == ("cli", "failed", 1, 1)
+    assert recorded["talks_written"] == 1 and recorded["finished_at"]
+    reason = recorded["errors"][-1]
+    assert reason.startswith("SourceConfigError: ") and "not inside any configured source" in reason
+    assert clean_store.lease_holder("reimport") is None
+
+
+def test_a_cli_import_is_refused_while_a_reimport_holds_the_lease(clean_store, settings, tmp_path):
+    _, sources = write_notes(tmp_path)
+    assert clean_store.acquire_lease("reimport", "worker-host:4242:abcd1234", 60)
+    try:
+        proc = run(settings, sources, "import", "--quiet")
+    finally:
+        clean_store.release_lease("reimport", "worker-host:4242:abcd1234")
+    assert proc.returncode == 2 and "import not started" in proc.stderr and "worker-host:4242:abcd1234" in proc.stderr
+    assert clean_store.list_runs(recent_months()) == [] and not clean_store.documents_of("mine")
+    assert run(settings, sources, "import", "--quiet").returncode == 0
+    assert [r["trigger"] for r in clean_store.list_runs(recent_months())] == ["cli"]

@@ -158,6 +158,7 @@ def test_beat_imports_dropped_edited_and_removed_notes(jobs, clean_store):
     wait_for(lambda: index_audit(store).clean() and not store.talks_by_tag("celery").rows, 10, "clean indexes")
     runs = store.list_runs(recent_months())
     assert any(r["new"] for r in runs) and any(r["changed"] for r in runs) and any(r["removed"] for r in runs)
+    assert {r["trigger"] for r in runs if r["job"] == "reimport"} == {"schedule"}  # beat marks what it sends
 
 
 def test_a_poison_document_fails_alone_and_the_run_still_ends_with_a_status(jobs, clean_store):
@@ -169,7 +170,7 @@ def test_a_poison_document_fails_alone_and_the_run_still_ends_with_a_status(jobs
     wait_for(lambda: len(store.documents_of("jobs")) == 2 and store.lease_holder("reimport") is None, 90,
              "the run to end")
     [run] = [r for r in store.list_runs(recent_months()) if r["job"] == "reimport"]
-    assert run["status"] == "failed" and run["finished_at"] and run["failed"] == 1
+    assert run["status"] == "failed" and run["finished_at"] and run["failed"] == 1 and run["trigger"] == "task"
     assert any("poison.md" in e and "KiB a talk may hold" in e for e in run["errors"])
     assert _exists(store, "jobsconf-2024--talk-number-1-about-testing")
     assert "KiB a talk may hold" in store.documents_of("jobs")["poison.md"]["last_error"]
@@ -243,8 +244,24 @@ def test_rebuild_indexes_restores_truncated_index_tables_exactly(jobs, clean_sto
     jobs.worker("w1")
     report = jobs.send("rebuild_indexes").get(timeout=300)
     assert report["status"] == "done" and report["talks"] == 46 and report["orphans_deleted"] == 1
+    [run] = [r for r in store.list_runs(recent_months()) if r["job"] == "rebuild_indexes"]
+    assert (run["trigger"], run["status"], run["seen"], run["removed"]) == ("task", "done", 46, 1)
     assert table_digest(store) == before
     assert index_audit(store).clean()
+
+
+def test_the_admin_forms_reimport_is_recorded_as_started_by_admin(jobs, clean_store):
+    store = clean_store
+    write_doc(jobs.notes, 1)
+    jobs.worker("w1")
+    # as the /imports form does it (web/pages.py), in a process configured like the web's
+    queued = subprocess.run([sys.executable, "-c", "from jobs.tasks import enqueue_reimport; enqueue_reimport()"],
+                            cwd=ROOT, env=jobs.env, capture_output=True, text=True, timeout=60)
+    assert queued.returncode == 0, queued.stderr
+    wait_for(lambda: len(store.documents_of("jobs")) == 1 and store.lease_holder("reimport") is None, 60,
+             "the run to end")
+    [run] = store.list_runs(recent_months())
+    assert (run["job"], run["trigger"], run["status"], run["new"]) == ("reimport", "admin", "done", 1)
 
 
 def _exists(store, talk_id: str) -> bool:
