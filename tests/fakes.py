@@ -5,7 +5,7 @@ from datetime import date
 
 from archive.formats.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
 from archive.indexes.tables import INDEX_TABLES, IndexKeys
-from archive.domain import Conference, NotFound, SourceFacts, Talk
+from archive.domain import Conference, NotFound, SourceFacts, Talk, speaker_slug
 
 
 class FakeStore:
@@ -17,6 +17,9 @@ class FakeStore:
         self.documents: dict[tuple[str, str], dict] = {}
         self.conferences: dict[str, Conference] = {}
         self.talk_counts: dict[str, int] = {}
+        self.notes_counts: dict[str, int] = {}
+        self.redirects: dict[str, str] = {}  # talk_redirects: old id -> new id
+        self.speakers: dict[str, tuple] = {}  # speakers directory: slug -> (name, talks, notes)
         self.tag_counts: dict[str, int] = {}
         self.vocabulary: dict[str, int] = {}  # search term -> df ('' -> number of talks)
         self.source_talks: dict[tuple[str, str, str], str] = {}  # (conference, origin, id) -> JSON
@@ -63,11 +66,34 @@ class FakeStore:
             raise NotFound(conference_id)
         return self.conferences[conference_id]
 
-    def put_conference(self, conference, source, talk_count=None, old=None):
+    def put_conference(self, conference, source, talk_count=None, old=None, notes_count=None):
         self.writes += 1
         self.conferences[conference.id] = conference
         if talk_count is not None:
             self.talk_counts[conference.id] = talk_count
+        if notes_count is not None:
+            self.notes_counts[conference.id] = notes_count
+
+    def put_redirects(self, moved):
+        self.writes += 1
+        self.redirects.update(moved)
+
+    def count_speakers(self, slugs):
+        out = {}
+        for slug in slugs:
+            ids = {k[2] for k in self.index["talks_by_speaker"] if k[0] == slug}
+            notes = sum(1 for k in self.index["notes_by_list"] if k[0] == f"speaker:{slug}")
+            names = [s.name for i in sorted(ids) for s in self.talks[i][0].speakers if speaker_slug(s.name) == slug]
+            out[slug] = (names[0] if names else None, len(ids), notes)
+        return out
+
+    def put_speaker_counts(self, counts):
+        self.writes += 1
+        for slug, (name, talks, notes) in counts.items():
+            if talks > 0:
+                self.speakers[slug] = (name, talks, notes)
+            else:
+                self.speakers.pop(slug, None)
 
     def count_tags(self, tags):
         return {tag: sum(1 for k in self.index["talks_by_tag"] if k[0] == tag) for tag in tags}

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from archive.domain.runs import RunRecord
-from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, has_notes, index_day, index_keys
 from archive.domain import Conference, Link, Speaker, Talk, talk_id
-from archive.service.run import recount_terms
+from archive.service.run import recount_speakers, recount_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "web-test-secret"
@@ -130,7 +130,9 @@ def write_seed(store) -> Seed:
         day = index_day(talk, conf)
         store.write_talk(talk, conf, day, index_keys(talk, day), EMPTY_KEYS)
     for conf in CONFERENCES:
-        store.put_conference(conf, "seed", talk_count=sum(1 for c, _ in talks if c.id == conf.id))
+        store.put_conference(conf, "seed", talk_count=sum(1 for c, _ in talks if c.id == conf.id),
+                             notes_count=sum(1 for c, t in talks if c.id == conf.id and has_notes(t)))
+    recount_speakers(store, store.all_speakers())
     recount_terms(store, store.posting_terms())  # write_talk writes postings; only a recount counts them
     counts: dict[str, int] = {}
     for _, talk in talks:

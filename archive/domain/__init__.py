@@ -25,6 +25,14 @@ class NotFound(ArchiveError):
     """A talk, conference, tag or speaker that the archive does not hold."""
 
 
+class Moved(NotFound):
+    """A talk id that is no longer a talk's id: the talk now answers under new_id."""
+
+    def __init__(self, old_id: str, new_id: str):
+        super().__init__(f"talk {old_id!r} is now {new_id!r}")
+        self.old_id, self.new_id = old_id, new_id
+
+
 class DocumentError(ArchiveError):
     """A source document that cannot be imported; the message names the problem."""
 
@@ -197,6 +205,11 @@ def speaker_slug(name: str) -> str:
     if letters and len(folded.replace(" ", "")) < len(letters) / 2:
         return "-".join(re.findall(r"\w+", name.casefold()))[:60].strip("-") or "untitled"
     return slugify(name, 60)
+
+
+def speaker_prefix(slug: str) -> str:
+    """Return the speakers directory partition of a speaker slug: its first two characters."""
+    return slug[:2]
 
 
 @dataclass

@@ -62,6 +62,8 @@ class RelinkOutcome:
     unmatched: list[str] = field(default_factory=list)
     tags_touched: set[str] = field(default_factory=set)
     terms_touched: set[str] = field(default_factory=set)  # search terms a talk gained or lost
+    speakers_touched: set[str] = field(default_factory=set)  # speaker slugs whose directory row may change
+    moved: dict[str, str] = field(default_factory=dict)  # talk ids that moved: old -> new
     refused: dict[str, str] = field(default_factory=dict)  # document id -> why its talk was refused
 
 

@@ -34,7 +34,7 @@ def card(talk: Talk, conference: Conference, day: date) -> dict[str, Any]:
         "conference_id": talk.conference_id, "conference_name": conference.name, "title": talk.title,
         "speakers": [s.name for s in talk.speakers], "kind": talk.kind, "tags": set(talk.tags),
         "has_notes": has_notes(talk), "has_video": has_video(talk), "day": day, "year": day.year,
-        "language": talk.language, "speaker_slugs": sorted(_speaker_slugs(talk)),
+        "language": talk.language, "speaker_slugs": sorted(speaker_slugs(talk)),
     }
 
 
@@ -57,7 +57,8 @@ class IndexTable:
         return (*key, *(extra[c] if c in extra else shown[c] for c in self.columns))
 
 
-def _speaker_slugs(talk: Talk) -> set[str]:
+def speaker_slugs(talk: Talk) -> set[str]:
+    """Return the slugs of a talk's speakers (their talks_by_speaker partitions)."""
     return {slug for s in talk.speakers if s.name.strip() and (slug := speaker_slug(s.name)) != "untitled"}
 
 
@@ -74,20 +75,33 @@ def _search_doc(talk: Talk, key: tuple) -> dict:
     return {"terms": talk_impacts(talk)}
 
 
+def notes_lists(talk: Talk, day: date) -> list[str]:
+    """Return the lists (notes_by_list partitions) a talk with notes appears in; none without notes."""
+    if not has_notes(talk):
+        return []
+    return ([f"tag:{tag}" for tag in talk.tags] + [f"speaker:{slug}" for slug in sorted(speaker_slugs(talk))]
+            + [f"conference:{talk.conference_id}", f"year:{day.year}"])
+
+
 _FILTERED = ("conference_id", "year", "day", "kind", "language", "tags", "speaker_slugs", "has_notes", "has_video")
-_LISTED = ("conference_id", "conference_name", "title", "speakers", "kind", "has_notes", "has_video")
+_LISTED = ("conference_id", "conference_name", "title", "speakers", "kind", "language", "has_notes", "has_video")
 
 INDEXES: tuple[IndexTable, ...] = (
     IndexTable("talks_by_year", ("year", "day", "talk_id"), _LISTED,
                lambda talk, day: [(day.year, day, talk.id)]),
     IndexTable("talks_by_conference", ("conference_id", "day", "ordinal", "talk_id"),
-               ("title", "speakers", "kind", "tags", "has_notes", "has_video"),
+               ("title", "speakers", "kind", "language", "tags", "has_notes", "has_video"),
                lambda talk, day: [(talk.conference_id, day, talk.ordinal, talk.id)]),
     IndexTable("talks_by_tag", ("tag", "day", "talk_id"), _LISTED,
                lambda talk, day: [(tag, day, talk.id) for tag in talk.tags]),
     IndexTable("talks_by_speaker", ("speaker", "day", "talk_id"),
-               ("name", "conference_id", "conference_name", "title", "affiliation", "kind", "has_notes", "has_video"),
-               lambda talk, day: [(slug, day, talk.id) for slug in _speaker_slugs(talk)], _speaker_of_row),
+               ("name", "conference_id", "conference_name", "title", "affiliation", "kind", "language", "has_notes",
+                "has_video"),
+               lambda talk, day: [(slug, day, talk.id) for slug in speaker_slugs(talk)], _speaker_of_row),
+    # The "with notes" lists: one row per list a talk with notes is in (its tags, speakers,
+    # conference and year), so a filtered list reads only noted talks.
+    IndexTable("notes_by_list", ("list", "day", "ordinal", "talk_id"), (*_LISTED, "tags"),
+               lambda talk, day: [(name, day, talk.ordinal, talk.id) for name in notes_lists(talk, day)]),
     # Search: a talk's postings, one per term, best impact first; and its own terms (search_docs).
     IndexTable("search_postings", ("term", "impact", "talk_id"), _FILTERED, _postings, batched=False),
     IndexTable("search_docs", ("talk_id",), ("terms", *_FILTERED), lambda talk, day: [(talk.id,)], _search_doc,
@@ -145,4 +159,5 @@ def index_keys(talk: Talk, day: date) -> IndexKeys:
 
 
 __all__ = ["EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "SEARCH_POSTINGS", "UNDATED", "IndexKeys",
-           "IndexTable", "card", "has_notes", "has_video", "index_day", "index_keys"]
+           "IndexTable", "card", "has_notes", "has_video", "index_day", "index_keys",
+           "notes_lists", "speaker_slugs"]

@@ -25,20 +25,21 @@ from datetime import date
 from typing import Callable, Iterable
 
 from archive.parse.catalogue import event_id, is_event_file, parse_event, parse_video
-from archive.indexes.tables import EMPTY_KEYS, SEARCH_POSTINGS, index_day, index_keys
+from archive.indexes.tables import EMPTY_KEYS, SEARCH_POSTINGS, has_notes, index_day, index_keys, speaker_slugs
 from archive.search.analysis import search_terms_of
 from archive.domain import Conference, DocumentError, NotFound, ParsedDocument, Talk, WriteRefused, fold
 from archive.talks.build import Tagger, build_talks, check_sizes, check_talk
 from archive.domain.outcomes import (DocumentOutcome, DocumentRecord, DocumentRemoval, DocumentStatus, ImportSummary,
                                      RelinkOutcome)
 from archive.service.ports import ImportStore
-from archive.service.run import ImportRun, origin_of, recount_tags, recount_terms
+from archive.service.run import ImportRun, origin_of, recount_speakers, recount_tags, recount_terms
+from archive.talks.identity import moved_ids
 from archive.talks.linking import link_talks, merge_conference, merge_talks
 from archive.parse.layout import Hints
 from archive.sources import DocumentInput, Source, source_hints
 
 # Bump when parsing, tagging or linking changes output, so that every document is re-imported once.
-PARSER_VERSION = "notes-4"
+PARSER_VERSION = "notes-5"
 
 
 Parser = Callable[[bytes, str, Hints], ParsedDocument]
@@ -220,13 +221,17 @@ class ArchiveService:
         renamed = conference is not None and old_conference != conference
         for talk in merged:
             self._write_talk(talk, conference, stored.get(talk.id), renamed, careful, outcome)
-        for gone in sorted(set(stored) - {t.id for t in merged}):
-            talk, day = stored[gone]
-            keys = index_keys(talk, day)
-            self.store.delete_talk(conference_id, gone, keys, wait=False)
+        gone = {tid: stored[tid][0] for tid in sorted(set(stored) - {t.id for t in merged})}
+        for tid, talk in gone.items():
+            keys = index_keys(talk, stored[tid][1])
+            self.store.delete_talk(conference_id, tid, keys, wait=False)
             outcome.talks_deleted += 1
             outcome.tags_touched |= set(talk.tags)
+            outcome.speakers_touched |= speaker_slugs(talk)
             outcome.terms_touched |= search_terms_of(keys.table(SEARCH_POSTINGS))
+        outcome.moved = moved_ids(gone, merged)
+        if outcome.moved:  # in this relink, so an old URL never answers 404 in between
+            self.store.put_redirects(outcome.moved)
         self.store.flush()
         outcome.talks, outcome.linked = len(merged), len(result.pairs)
         if facts.catalogue:
@@ -235,7 +240,8 @@ class ArchiveService:
         if conference is not None and (renamed or outcome.talks_written or outcome.talks_deleted):
             origins = "+".join(o for o, present in (("notes", facts.notes or facts.configured),
                                                     ("catalogue", facts.catalogue or facts.event)) if present)
-            self.store.put_conference(conference, origins, talk_count=len(merged), old=old_conference)
+            self.store.put_conference(conference, origins, talk_count=len(merged), old=old_conference,
+                                      notes_count=sum(1 for t in merged if has_notes(t)))
         return outcome
 
     def _write_talk(self, talk: Talk, conference: Conference, previous: tuple[Talk, date] | None, renamed: bool,
@@ -260,6 +266,7 @@ class ArchiveService:
             return
         outcome.talks_written += 1
         outcome.tags_touched |= set(talk.tags) | (set(previous[0].tags) if previous else set())
+        outcome.speakers_touched |= speaker_slugs(talk) | (speaker_slugs(previous[0]) if previous else set())
         outcome.terms_touched |= search_terms_of(keys.table(SEARCH_POSTINGS)) ^ search_terms_of(
             old_keys.table(SEARCH_POSTINGS))
 
@@ -314,6 +321,10 @@ class ArchiveService:
     def refresh_tag_counts(self, tags: Iterable[str]) -> None:
         """Recount the given tags from their index partitions (idempotent)."""
         recount_tags(self.store, tags)
+
+    def refresh_speakers(self, slugs: Iterable[str]) -> None:
+        """Recount the given speakers' directory rows (idempotent)."""
+        recount_speakers(self.store, slugs)
 
     def refresh_search_terms(self, terms: Iterable[str]) -> None:
         """Recount the given search terms' document frequencies, and the number of talks (idempotent)."""

@@ -15,7 +15,7 @@ from archive.domain.outcomes import DocumentStatus
 from archive.indexes.audit import audit, expected_rows
 from archive.indexes.tables import EMPTY_KEYS, INDEX_KEY_COLUMNS, IndexKeys, index_keys
 from archive.service.importing import document_hash, recorded_state, with_catalogue
-from archive.service.run import recount_tags, recount_terms
+from archive.service.run import recount_speakers, recount_tags, recount_terms
 from archive.sources import DocumentInput, Source, list_documents, read_document, source_hints
 
 
@@ -99,6 +99,7 @@ class RebuildReport:
     orphans_deleted: int = 0
     missing_restored: int = 0
     tags: int = 0
+    speakers: int = 0
     conferences: int = 0
     search_terms: int = 0
 
@@ -126,8 +127,10 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
     report.missing_restored = sum(len(v) for v in result.missing.values())
     report.tags = recount_tags(store, _every_tag(store))
     for conference, source in store.all_conferences():
-        store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id))
+        store.put_conference(conference, source, talk_count=store.count_conference_talks(conference.id),
+                             notes_count=store.count_notes(f"conference:{conference.id}"))
         report.conferences += 1
+    report.speakers = recount_speakers(store, store.all_speakers())
     report.search_terms = recount_terms(store, store.posting_terms() | store.vocabulary_terms())
     store.bump_generation()
     return report

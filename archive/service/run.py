@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from archive.domain import WriteRefused
 from archive.domain.outcomes import DocumentOutcome, DocumentRecord, DocumentStatus, ImportSummary, RelinkOutcome
-from archive.service.ports import SearchCounter, TagCounter
+from archive.service.ports import SearchCounter, SpeakerCounter, TagCounter
 from archive.sources import Source
 
 if TYPE_CHECKING:
@@ -25,6 +25,14 @@ def recount_tags(store: TagCounter, tags: Iterable[str]) -> int:
     if tags:
         store.put_tag_counts(store.count_tags(tags))
     return len(tags)
+
+
+def recount_speakers(store: SpeakerCounter, slugs: Iterable[str]) -> int:
+    """Recount the given speakers' talks and notes into the speakers directory (idempotent); return how many."""
+    slugs = sorted(set(slugs))
+    for start in range(0, len(slugs), 500):  # bounded requests in flight and memory, however many speakers
+        store.put_speaker_counts(store.count_speakers(slugs[start:start + 500]))
+    return len(slugs)
 
 
 def origin_of(source: Source) -> str:
@@ -51,6 +59,7 @@ class ImportRun:
         self.pending: dict[str, list[DocumentOutcome]] = {}
         self.touched_tags: set[str] = set()
         self.touched_terms: set[str] = set()
+        self.touched_speakers: set[str] = set()
         self.current_event: str | None = None
         self.started = time.monotonic()
 
@@ -93,6 +102,7 @@ class ImportRun:
             self.summary.add_relink(relinked)
             self.touched_tags.update(relinked.tags_touched)
             self.touched_terms.update(relinked.terms_touched)
+            self.touched_speakers.update(relinked.speakers_touched)
         for cid in conference_ids:
             for outcome in self.pending.pop(cid, ()):
                 self.service.write_record(outcome.record)
@@ -120,6 +130,8 @@ class ImportRun:
             final.talks_deleted += careful.talks_deleted
             final.tags_touched |= careful.tags_touched
             final.terms_touched |= careful.terms_touched
+            final.speakers_touched |= careful.speakers_touched
+            final.moved = {**careful.moved, **final.moved}
             return final
 
     def fail(self, outcomes: list[DocumentOutcome], error: str) -> None:
@@ -144,7 +156,8 @@ class ImportRun:
         if self.touched_tags:
             recount_tags(self.store, self.touched_tags)
         recount_terms(self.store, self.touched_terms)
-        if self.summary.changed_content() or self.touched_tags or self.touched_terms:
+        recount_speakers(self.store, self.touched_speakers)
+        if self.summary.changed_content() or self.touched_tags or self.touched_terms or self.touched_speakers:
             self.store.bump_generation()  # after every write above was acknowledged
         self.summary.seconds = time.monotonic() - self.started
         return self.summary

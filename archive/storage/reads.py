@@ -95,8 +95,9 @@ class IndexReads(StoreBase):
 
     # -- paged index reads --------------------------------------------------------------------------
     def _page_query(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
-                    limit: int, op: str) -> tuple[PreparedStatement, tuple]:
-        """Return the statement and values reading one page (plus one row) of a partition."""
+                    limit: int, op: str, order: str = "") -> tuple[PreparedStatement, tuple]:
+        """Return the statement and values reading one page (plus one row) of a partition (order: an
+        ORDER BY clause when the page reads against the table's clustering order)."""
         where = f"{partition[0]} = ?"
         params: list[Any] = [partition[1]]
         if after is not None:
@@ -104,12 +105,13 @@ class IndexReads(StoreBase):
                 raise ValueError(f"cursor for {table} needs {len(keys)} values")
             where += f" AND ({', '.join(keys)}) {op} ({', '.join('?' * len(keys))})"
             params += list(after)
-        return self._p(f"SELECT * FROM {table} WHERE {where} LIMIT ?"), (*params, limit + 1)
+        order = f" ORDER BY {order}" if order else ""
+        return self._p(f"SELECT * FROM {table} WHERE {where}{order} LIMIT ?"), (*params, limit + 1)
 
     def _page(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
-              limit: int, op: str) -> Page:
+              limit: int, op: str, order: str = "") -> Page:
         """Read one page of a partition, continuing strictly after (or before) a clustering key."""
-        stmt, params = self._page_query(table, partition, keys, after, limit, op)
+        stmt, params = self._page_query(table, partition, keys, after, limit, op, order)
         return as_page(list(self.session.execute(stmt, params)), keys, limit)
 
     def conferences_by_years(self, plan: Sequence[tuple[int, tuple | None]], limit: int) -> list[Page]:
@@ -140,6 +142,59 @@ class IndexReads(StoreBase):
     def conferences_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of one year's conferences, newest first."""
         return self._page("conferences_by_year", ("year", year), ("start_date", "conference_id"), after, limit, "<")
+
+    def notes_by_list(self, list_name: str, after: tuple | None = None, limit: int = 25,
+                      in_order: bool = False) -> Page:
+        """Return a page of a list's talks with notes, newest first (in_order: in day and document
+        order, as a conference lists them); keys are (day, ordinal, talk_id)."""
+        keys = ("day", "ordinal", "talk_id")
+        if in_order:
+            return self._page("notes_by_list", ("list", list_name), keys, after, limit, ">",
+                              "day ASC, ordinal ASC, talk_id ASC")
+        return self._page("notes_by_list", ("list", list_name), keys, after, limit, "<")
+
+    def notes_by_lists(self, list_names: Sequence[str], limit: int) -> list[Page]:
+        """Read the first page of several notes lists concurrently (the home page's newest notes by year)."""
+        keys = ("day", "ordinal", "talk_id")
+        futures = [self.session.execute_async(*self._page_query("notes_by_list", ("list", name), keys, None, limit, "<"))
+                   for name in list_names]
+        return [as_page(list(f.result()), keys, limit) for f in futures]
+
+    def count_notes(self, list_name: str) -> int:
+        """Count the talks with notes of one list (one partition of notes_by_list)."""
+        return int(self._one("SELECT COUNT(*) AS n FROM notes_by_list WHERE list = ?", (list_name,))["n"])
+
+    def redirect_of(self, talk_id: str) -> str | None:
+        """Return the id a moved talk id now answers under, or None."""
+        row = self._one("SELECT new_id FROM talk_redirects WHERE old_id = ?", (talk_id,))
+        return row["new_id"] if row else None
+
+    # -- the speakers directory -------------------------------------------------------------------
+    def speaker_prefixes(self) -> list[str]:
+        """Return the slug prefixes that have speakers, A to Z."""
+        return [r["prefix"] for r in self._rows("SELECT prefix FROM speaker_prefixes WHERE bucket = 'all'")]
+
+    def speakers_by_prefixes(self, plan: Sequence[tuple[str, tuple | None]], limit: int) -> list[Page]:
+        """Read the first page of several prefix partitions concurrently (each after its own slug)."""
+        futures = [self.session.execute_async(*self._page_query("speakers_by_prefix", ("prefix", prefix), ("slug",),
+                                                                 after, limit, ">"))
+                   for prefix, after in plan]
+        return [as_page(list(f.result()), ("slug",), limit) for f in futures]
+
+    def count_speakers(self, slugs: Iterable[str]) -> dict[str, tuple[str | None, int, int]]:
+        """Return (name as on their newest talk, talks, talks with notes) per speaker slug, concurrently."""
+        slugs = sorted(set(slugs))
+        talks = execute_concurrent_with_args(
+            self.session, self._p("SELECT COUNT(*) AS n, name FROM talks_by_speaker WHERE speaker = ?"),
+            [(s,) for s in slugs], concurrency=32, raise_on_first_error=True)
+        notes = execute_concurrent_with_args(
+            self.session, self._p("SELECT COUNT(*) AS n FROM notes_by_list WHERE list = ?"),
+            [(f"speaker:{s}",) for s in slugs], concurrency=32, raise_on_first_error=True)
+        out = {}
+        for slug, (_, t), (_, n) in zip(slugs, talks, notes):
+            row = t.one()
+            out[slug] = (row["name"], int(row["n"]), int(n.one()["n"]))
+        return out
 
     def talks_by_conference_before(self, conference_id: str, before: tuple, limit: int = 1) -> list[dict]:
         """Return the talks of a conference just before a (day, ordinal, talk_id) key, nearest first.

@@ -64,6 +64,11 @@ class Scans(StoreBase):
         """Return every tag that has an index partition (DISTINCT partition keys, no filtering)."""
         return {r["tag"] for r in self._rows("SELECT DISTINCT tag FROM talks_by_tag")}
 
+    def all_speakers(self) -> set[str]:
+        """Return every speaker slug with talks, and every one the directory lists (it may have none left)."""
+        return ({r["speaker"] for r in self._rows("SELECT DISTINCT speaker FROM talks_by_speaker")}
+                | {r["slug"] for r in self.scan_by_token("speakers_by_prefix", "prefix", ("slug",))})
+
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:
         """Yield every row of a table (one full read, paged by the driver; tests and digests)."""
         _checked(table)

@@ -11,7 +11,7 @@ from typing import Sequence
 from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType, BoundStatement, PreparedStatement
 
-from archive.domain import UNDATED, Conference, Talk
+from archive.domain import UNDATED, Conference, Talk, speaker_prefix
 from archive.indexes.tables import IndexKeys, IndexTable, card
 from archive.storage.pipeline import WritePipeline
 from archive.storage.session import REFUSED, refused
@@ -119,7 +119,7 @@ class TalkWrites(WritePipeline):
 
     # -- conferences and tag counts ---------------------------------------------------------------
     def put_conference(self, conference: Conference, source: str, talk_count: int | None = None,
-                       old: Conference | None = None) -> None:
+                       old: Conference | None = None, notes_count: int | None = None) -> None:
         """Write a conference, its timeline row and its year (dropping the old timeline row if moved)."""
         batch = self._batch()
         batch.add(self._p(insert_cql("conferences", ("id", "name", "start_date", "end_date", "location", "timezone",
@@ -135,6 +135,8 @@ class TalkWrites(WritePipeline):
         values = (start.year, start, conference.id, conference.name, conference.end, conference.location)
         if talk_count is not None:  # else keep the stored count: only a recount sets it
             columns, values = columns + ("talk_count",), values + (talk_count,)
+        if notes_count is not None:
+            columns, values = columns + ("notes_count",), values + (notes_count,)
         batch.add(self._p(insert_cql("conferences_by_year", columns)), values)
         batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('all', ?)"), (start.year,))
         self.session.execute(batch)
@@ -147,6 +149,30 @@ class TalkWrites(WritePipeline):
         drop = [(self._bound("DELETE FROM tag_counts WHERE bucket = 'all' AND tag = ?", (t,), write=True), None)
                 for t, n in counts.items() if n <= 0]
         execute_concurrent(self.session, put + drop, concurrency=32, raise_on_first_error=True)
+
+    def put_speaker_counts(self, counts: dict[str, tuple[str | None, int, int]]) -> None:
+        """Store the directory rows of speakers (name, talks, notes by slug); one with no talk leaves it."""
+        put, drop, prefixes = [], [], set()
+        for slug, (name, talks, notes) in counts.items():
+            prefix = speaker_prefix(slug)
+            if talks > 0:
+                prefixes.add(prefix)
+                put.append((self._bound("INSERT INTO speakers_by_prefix (prefix, slug, name, talk_count, notes_count)"
+                                        " VALUES (?, ?, ?, ?, ?)", (prefix, slug, name or slug, talks, notes),
+                                        write=True), None))
+            else:
+                drop.append((self._bound("DELETE FROM speakers_by_prefix WHERE prefix = ? AND slug = ?",
+                                         (prefix, slug), write=True), None))
+        put += [(self._bound("INSERT INTO speaker_prefixes (bucket, prefix) VALUES ('all', ?)", (p,), write=True), None)
+                for p in sorted(prefixes)]
+        execute_concurrent(self.session, put + drop, concurrency=32, raise_on_first_error=True)
+
+    def put_redirects(self, moved: dict[str, str]) -> None:
+        """Record that talk ids moved (old id -> the id it answers under now)."""
+        now = datetime.now(timezone.utc)
+        statements = [(self._bound("INSERT INTO talk_redirects (old_id, new_id, moved_at) VALUES (?, ?, ?)",
+                                   (old, new, now), write=True), None) for old, new in sorted(moved.items())]
+        execute_concurrent(self.session, statements, concurrency=32, raise_on_first_error=True)
 
 
 __all__ = ["TalkWrites", "index_delete_cql", "index_insert_cql"]
