@@ -40,6 +40,8 @@ def parse_duration(text: str) -> int | None:
 
 def video_url_at(url: str, seconds: int) -> str:
     """Return url pointing at the given second of the video (YouTube t= parameter, else #t=)."""
+    # What is stored; the talk page re-points time codes at the talk's best playable video, in the
+    # form its player reads (archive.talks.videos, a layer above the parsers, so not imported here).
     parts = urlsplit(url)
     host = parts.netloc.lower()
     if host in _YOUTUBE_HOSTS or host == "youtu.be":
