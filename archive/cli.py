@@ -120,10 +120,11 @@ def _runs(args, settings) -> int:
     if not runs:
         print("no import runs recorded")
         return 0
-    print(f"{'started (UTC)':19}  {'job':15} {'status':8} {'seen':>5} {'new':>4} {'chg':>4} {'rm':>4} "
+    print(f"{'started (UTC)':19}  {'job':15} {'trigger':8} {'status':8} {'seen':>5} {'new':>4} {'chg':>4} {'rm':>4} "
           f"{'fail':>4} {'written':>7} {'deleted':>7}  host")
     for r in runs:
-        print(f"{r['started_at']:%Y-%m-%d %H:%M:%S}  {r['job']:15} {r['status'] or '':8} {r['seen'] or 0:5} "
+        print(f"{r['started_at']:%Y-%m-%d %H:%M:%S}  {r['job']:15} {r.get('trigger') or '-':8} "
+              f"{r['status'] or '':8} {r['seen'] or 0:5} "
               f"{r['new'] or 0:4} {r['changed'] or 0:4} {r['removed'] or 0:4} {r['failed'] or 0:4} "
               f"{r['talks_written'] or 0:7} {r['talks_deleted'] or 0:7}  {r['host'] or ''}")
         for error in (r["errors"] or [])[: args.errors]:

@@ -21,6 +21,8 @@ DEFAULTS = {
     "TIMELINE_PAGE_SIZE": 20,     # conferences per timeline page
     "CONFERENCE_PAGE_SIZE": 200,  # talks per conference page (most conferences fit in one)
     "FEED_SIZE": 50,              # entries per Atom feed
+    "NEWEST_NOTES": 8,            # talks with notes on the home page
+    "SPEAKERS_PAGE_SIZE": 100,    # speakers per directory page
     "IMPORT_HISTORY_MONTHS": 3,
     "IMPORT_HISTORY_LIMIT": 50,
     "JSON_SORT_KEYS": False,

@@ -10,6 +10,7 @@ from web import search as searching
 from web.api_spec import openapi_document
 from web.context import secret, store
 from web.filters import speaker_link_slug
+from web.listing import list_filters
 from web.security import base_url, http_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,6 +40,7 @@ def _talk_summary(row: dict, conference_name: str | None = None) -> dict:
         "speakers": [_speaker(n) for n in ([row["name"]] if "name" in row else row.get("speakers") or ())],
         "has_notes": bool(row.get("has_notes")),
         "has_video": bool(row.get("has_video")),
+        "language": row.get("language"),
         "url": url_for("pages.talk", talk_id=row["talk_id"]),
         "api_url": url_for("api.talk", talk_id=row["talk_id"]),
     }
@@ -62,6 +64,7 @@ def timeline():
     items = [{
         "id": r["conference_id"], "name": r["name"], "year": year, "start_date": browse.shown_day(r["start_date"]),
         "end_date": browse.shown_day(r["end_date"]), "location": r["location"], "talk_count": r["talk_count"],
+        "notes_count": r.get("notes_count") or 0,
         "url": url_for("pages.conference", conference_id=r["conference_id"]),
         "api_url": url_for("api.conference", conference_id=r["conference_id"]),
     } for year, rows in page.years for r in rows]
@@ -71,18 +74,21 @@ def timeline():
 @bp.get("/conferences/<conference_id>")
 def conference(conference_id: str):
     """Return a conference and a page of its talks in order."""
+    filters = list_filters(request.args)
     page = browse.conference_page(store(), secret(), conference_id, _cursor(),
-                                  current_app.config["CONFERENCE_PAGE_SIZE"])
+                                  current_app.config["CONFERENCE_PAGE_SIZE"], filters)
     c = page.conference
     talks = [_talk_summary(r | {"conference_id": c.id}, c.name) for _, rows in page.days for r in rows]
     body = {"conference": {
         "id": c.id, "name": c.name, "start_date": c.start, "end_date": c.end, "location": c.location,
         "timezone": c.timezone, "url": http_url(c.url) or None, "talk_count": page.talk_count,
+        "notes_count": page.notes_count,
         "page_url": url_for("pages.conference", conference_id=c.id),
         "calendar_url": url_for("feeds.conference_ics", conference_id=c.id),
         "feed_url": url_for("feeds.conference_talks", conference_id=c.id),
     }}
-    return jsonify(body | _paged("talks", talks, page.next_cursor, "api.conference", conference_id=c.id))
+    return jsonify(body | _paged("talks", talks, page.next_cursor, "api.conference", conference_id=c.id,
+                                 **filters.params()))
 
 
 @bp.get("/tags")
@@ -97,21 +103,48 @@ def tags():
 @bp.get("/tags/<tag>")
 def tag(tag: str):
     """Return a page of a tag's talks, newest first."""
-    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"])
+    filters = list_filters(request.args)
+    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"], filters)
     body = {"tag": {"tag": tag, "label": page.title, "url": url_for("pages.tag", tag=tag),
                     "feed_url": url_for("feeds.tag_talks", tag=tag)}}
     items = [_talk_summary(r) for r in page.rows]
-    return jsonify(body | _paged("talks", items, page.next_cursor, "api.tag", tag=tag))
+    return jsonify(body | _paged("talks", items, page.next_cursor, "api.tag", tag=tag, **filters.params()))
 
 
 @bp.get("/speakers/<slug>")
 def speaker(slug: str):
     """Return a page of a speaker's talks, newest first."""
-    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"])
-    body = {"speaker": {"slug": slug, "name": page.title, "url": url_for("pages.speaker", slug=slug)}}
+    filters = list_filters(request.args)
+    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"], filters)
+    body = {"speaker": {"slug": slug, "name": page.title, "url": url_for("pages.speaker", slug=slug),
+                        "feed_url": url_for("feeds.speaker_talks", slug=slug),
+                        "calendar_url": url_for("feeds.speaker_ics", slug=slug)}}
     items = [_talk_summary({k: v for k, v in r.items() if k != "name"} | {"speakers": [r["name"]]})
              for r in page.rows]
-    return jsonify(body | _paged("talks", items, page.next_cursor, "api.speaker", slug=slug))
+    return jsonify(body | _paged("talks", items, page.next_cursor, "api.speaker", slug=slug, **filters.params()))
+
+
+@bp.get("/speakers")
+def speakers():
+    """Return a page of the speakers directory: one initial's speakers A to Z, with their counts."""
+    letter = (request.args.get("letter") or "").strip()[:1] or None
+    directory = browse.speakers_directory(store(), secret(), letter, _cursor(),
+                                          current_app.config["SPEAKERS_PAGE_SIZE"])
+    items = [{"slug": r["slug"], "name": r["name"], "talk_count": r["talk_count"], "notes_count": r["notes_count"],
+              "url": url_for("pages.speaker", slug=r["slug"]), "api_url": url_for("api.speaker", slug=r["slug"])}
+             for r in directory.rows]
+    return jsonify({"letter": directory.letter, "letters": directory.letters}
+                   | _paged("speakers", items, directory.next_cursor, "api.speakers", letter=directory.letter))
+
+
+@bp.get("/years/<int:year>")
+def year(year: int):
+    """Return a page of one year's talks, newest first."""
+    filters = list_filters(request.args)
+    page = browse.year_page(store(), secret(), year, _cursor(), current_app.config["PAGE_SIZE"], filters)
+    items = [_talk_summary(r) for r in page.rows]
+    return jsonify({"year": year, "url": url_for("pages.year", year=year)}
+                   | _paged("talks", items, page.next_cursor, "api.year", year=year, **filters.params()))
 
 
 @bp.get("/talks/<talk_id>")
@@ -127,6 +160,8 @@ def talk(talk_id: str):
         "tags": [{"tag": tag, "label": label, "url": url_for("pages.tag", tag=tag)}
                  for tag, label in page.tag_labels.items()],
         "links": [{"kind": link.kind, "url": http_url(link.url)} for link in t.links if http_url(link.url)],
+        "videos": [{"url": v.url, "host": v.host, "label": v.label, "plays": v.plays, "seconds": v.seconds}
+                   for v in page.videos if http_url(v.url)],
         "video_seconds": t.video_seconds, "word_count": t.word_count, "language": t.language,
         "notes_html": page.notes_html, "summary_html": page.summary_html, "catalogue_id": t.catalogue_id,
         "url": url_for("pages.talk", talk_id=t.id),

@@ -50,22 +50,27 @@ SCHEMAS: dict[str, Any] = {
         "id": STR, "title": STR, "kind": STR, "day": _nullable(DATE),
         "speakers": {"type": "array", "items": _ref("SpeakerRef")},
         "conference": {"type": "object", "properties": {"id": STR, "name": _nullable(STR)}},
-        "tags": {"type": "array", "items": STR}, "has_notes": BOOL, "has_video": BOOL, "url": URL, "api_url": URL}},
+        "tags": {"type": "array", "items": STR}, "has_notes": BOOL, "has_video": BOOL, "language": _nullable(STR),
+        "url": URL, "api_url": URL}},
     "ConferenceSummary": {"type": "object", "properties": {
         "id": STR, "name": STR, "year": INT, "start_date": _nullable(DATE), "end_date": _nullable(DATE),
-        "location": _nullable(STR), "talk_count": _nullable(INT), "url": URL, "api_url": URL}},
+        "location": _nullable(STR), "talk_count": _nullable(INT), "notes_count": INT, "url": URL, "api_url": URL}},
     "Timeline": _paged("conferences", _ref("ConferenceSummary")),
     "ConferencePage": _paged("talks", _ref("TalkSummary"), {"conference": {"type": "object", "properties": {
         "id": STR, "name": STR, "start_date": _nullable(DATE), "end_date": _nullable(DATE),
         "location": _nullable(STR), "timezone": _nullable(STR), "url": _nullable(URL), "talk_count": INT,
-        "page_url": URL, "calendar_url": URL, "feed_url": URL}}}),
+        "notes_count": INT, "page_url": URL, "calendar_url": URL, "feed_url": URL}}}),
     "TagCloud": {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "object", "properties": {
         "tag": STR, "label": STR, "count": INT, "size": {"type": "integer", "minimum": 1, "maximum": 5},
         "url": URL, "api_url": URL}}}}},
     "TagPage": _paged("talks", _ref("TalkSummary"), {"tag": {"type": "object", "properties": {
         "tag": STR, "label": STR, "url": URL, "feed_url": URL}}}),
     "SpeakerPage": _paged("talks", _ref("TalkSummary"), {"speaker": {"type": "object", "properties": {
-        "slug": STR, "name": STR, "url": URL}}}),
+        "slug": STR, "name": STR, "url": URL, "feed_url": URL, "calendar_url": URL}}}),
+    "SpeakerDirectory": _paged("speakers", {"type": "object", "properties": {
+        "slug": STR, "name": STR, "talk_count": INT, "notes_count": INT, "url": URL, "api_url": URL}}, {
+        "letter": STR, "letters": {"type": "array", "items": STR}}),
+    "YearPage": _paged("talks", _ref("TalkSummary"), {"year": INT, "url": URL}),
     "Talk": {"type": "object", "required": ["talk", "previous", "next"], "properties": {
         "talk": {"type": "object", "properties": {
             "id": STR, "title": STR, "kind": STR, "day": _nullable(DATE),
@@ -74,6 +79,10 @@ SCHEMAS: dict[str, Any] = {
             "conference": {"type": "object", "properties": {"id": STR, "name": _nullable(STR), "url": URL}},
             "tags": {"type": "array", "items": {"type": "object", "properties": {"tag": STR, "label": STR, "url": URL}}},
             "links": {"type": "array", "items": {"type": "object", "properties": {"kind": STR, "url": STR}}},
+            "videos": {"type": "array", "description": "Each video once, those that play first (a page that plays "
+                                                       "nothing is left out when one that plays is known).",
+                       "items": {"type": "object", "properties": {
+                           "url": URL, "host": STR, "label": STR, "plays": BOOL, "seconds": _nullable(INT)}}},
             "video_seconds": _nullable(INT), "word_count": INT, "language": _nullable(STR),
             "notes_html": {"type": "string", "description": "Sanitised HTML of the notes."},
             "summary_html": {"type": "string", "description": "Sanitised HTML of the catalogue's description."},
@@ -101,6 +110,11 @@ SEARCH_PARAMETERS = [
     _query("video", "1: only talks with a video; 0: only talks without.", FLAG),
     _query("sort", "relevance (best match first, the default) or date (newest first).",
            {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}),
+]
+LIST_FILTERS = [
+    _query("notes", "1: only talks with notes.", FLAG),
+    _query("kind", "Only talks of this kind.", {"type": "string", "enum": list(TALK_KINDS)}),
+    _query("language", "Only talks in this language (the catalogue's code, e.g. eng).", STR),
 ]
 ERROR_400_SEARCH = {"description": "A parameter that cannot be used (the error names it and why), or a malformed "
                                    "or tampered cursor.", "content": {"application/json": {"schema": _ref("Error")}}}
@@ -155,12 +169,17 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
             "/timeline": _get("Conferences, newest first.", "Timeline", [], True, False),
             "/conferences/{conference_id}": _get(
                 "A conference and its talks in day and document order.", "ConferencePage",
-                [_path_param("conference_id", "Conference id, e.g. pycon-us-2012.")], True, True),
+                [_path_param("conference_id", "Conference id, e.g. pycon-us-2012."), *LIST_FILTERS], True, True),
             "/tags": _get("Every tag with its talk count.", "TagCloud", [], False, False),
-            "/tags/{tag}": _get("A tag's talks, newest first.", "TagPage", [_path_param("tag", "Tag key.")],
-                                True, True),
+            "/tags/{tag}": _get("A tag's talks, newest first.", "TagPage",
+                                [_path_param("tag", "Tag key."), *LIST_FILTERS], True, True),
+            "/speakers": _get("The speakers directory: one initial's speakers A to Z, with their counts.",
+                              "SpeakerDirectory", [_query("letter", "The initial (default: the first).", STR)],
+                              True, False),
             "/speakers/{slug}": _get("A speaker's talks, newest first.", "SpeakerPage",
-                                     [_path_param("slug", "Slug of the speaker's name.")], True, True),
+                                     [_path_param("slug", "Slug of the speaker's name."), *LIST_FILTERS], True, True),
+            "/years/{year}": _get("One year's talks, newest first.", "YearPage",
+                                  [_path_param("year", "The year, e.g. 2012."), *LIST_FILTERS], True, True),
             "/talks/{talk_id}": _get("One talk with its notes and its neighbours in its conference.", "Talk",
                                      [_path_param("talk_id", "Talk id: <conference id>--<title slug>.")],
                                      False, True),

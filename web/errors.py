@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from werkzeug.exceptions import BadHost, HTTPException
 
-from archive.domain import BadCursor, NotFound
+from archive.domain import BadCursor, Moved, NotFound
 from archive.storage import RETRYABLE_ERRORS
 from web.context import StoreUnavailable
 
@@ -34,6 +34,15 @@ def error_response(status: int, message: str):
 
 def register(app: Flask) -> None:
     """Install the error handlers on the app."""
+
+    @app.errorhandler(Moved)
+    def moved(exc: Moved):
+        """Answer a talk id that moved with a permanent redirect to the same view of its new id."""
+        args = dict(request.view_args or {})
+        if request.endpoint is None or "talk_id" not in args:
+            return error_response(404, str(exc))
+        args["talk_id"] = exc.new_id
+        return redirect(url_for(request.endpoint, **args, **request.args.to_dict(flat=True)), 301)
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):

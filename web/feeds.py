@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from archive import browse
 from archive.formats.atom import Entry, atom_feed, day_to_datetime
-from archive.formats.ical import conference_calendar
+from archive.formats.ical import conference_calendar, talks_calendar
 from web import search as searching
 from web.context import secret, store
 from web.security import base_host, external_url
@@ -64,6 +64,14 @@ def tag_talks(tag: str):
                  [_entry(r) for r in page.rows])
 
 
+@bp.get("/feeds/speakers/<slug>.atom")
+def speaker_talks(slug: str):
+    """Serve the Atom feed of a speaker's newest talks."""
+    page = browse.speaker_page(store(), secret(), slug, None, current_app.config["FEED_SIZE"])
+    return _atom(f"Talks by {page.title} — notes archive", external_url("pages.speaker", slug=slug),
+                 [_entry(r | {"speakers": [r["name"]]}) for r in page.rows])
+
+
 @bp.get("/feeds/conferences/<conference_id>.atom")
 def conference_talks(conference_id: str):
     """Serve the Atom feed of a conference's talks."""
@@ -91,14 +99,31 @@ def search_talks():
                  [_result_entry(r, names.get(r.conference_id, r.conference_id)) for r in page.results], params)
 
 
+def _ics(text: str, name: str) -> Response:
+    response = Response(text.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", name)  # never let an id shape the header
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
+    return response
+
+
+def _generation_start():
+    generation = g.get("generation")  # DTSTAMP: when this generation began, so equal requests get equal bytes
+    return generation.changed_at if generation else None
+
+
+@bp.get("/speakers/<slug>.ics")
+def speaker_ics(slug: str):
+    """Serve a speaker's dated talks as an iCalendar file of all-day events."""
+    name, talks, conferences = browse.speaker_calendar_talks(store(), slug)
+    text = talks_calendar(f"Talks by {name}", talks, conferences, lambda t: external_url("pages.talk", talk_id=t.id),
+                          now=_generation_start(), domain=base_host())
+    return _ics(text, slug)
+
+
 @bp.get("/conferences/<conference_id>.ics")
 def conference_ics(conference_id: str):
     """Serve a conference's dated talks as an iCalendar file of all-day events."""
     conference, talks = browse.conference_calendar_talks(store(), conference_id)
-    generation = g.get("generation")  # DTSTAMP: when this generation began, so equal requests get equal bytes
     text = conference_calendar(conference, talks, lambda t: external_url("pages.talk", talk_id=t.id),
-                               now=generation.changed_at if generation else None, domain=base_host())
-    response = Response(text.encode("utf-8"), content_type="text/calendar; charset=utf-8")
-    filename = re.sub(r"[^A-Za-z0-9._-]", "_", conference_id)  # never let an id shape the header
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
-    return response
+                               now=_generation_start(), domain=base_host())
+    return _ics(text, conference_id)

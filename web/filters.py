@@ -104,6 +104,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(http_links)
     app.add_template_global(shown_day)
     app.add_template_global(lambda tag: tag_labels().get(tag, tag), "tag_label")
+    from archive.domain import TALK_KINDS
+    from web.listing import COMMON_LANGUAGES
+
+    app.add_template_global(TALK_KINDS, "talk_kinds")
+    app.add_template_global(COMMON_LANGUAGES, "common_languages")
 
     from web.talk_rows import badges, speaker_links, talk_items  # they build on the functions above
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from archive import browse
 from web import search as searching
 from web.context import secret, settings, store
+from web.listing import list_filters
 from web.security import origin_allowed
 
 bp = Blueprint("pages", __name__)
@@ -21,17 +22,35 @@ def _cursor() -> str | None:
 
 @bp.get("/")
 def timeline():
-    """Show the conference timeline, newest first."""
+    """Show the conference timeline, newest first, and the newest notes on the first page."""
     page = browse.timeline(store(), secret(), _cursor(), current_app.config["TIMELINE_PAGE_SIZE"])
-    return render_template("timeline.html", page=page, first=_cursor() is None)
+    notes = browse.newest_notes(store(), current_app.config["NEWEST_NOTES"]) if _cursor() is None else []
+    return render_template("timeline.html", page=page, first=_cursor() is None, newest_notes=notes)
 
 
 @bp.get("/conferences/<conference_id>")
 def conference(conference_id: str):
-    """Show a conference's talks, grouped by day."""
+    """Show a conference's talks, grouped by day (filtered to notes, a kind or a language if asked)."""
     page = browse.conference_page(store(), secret(), conference_id, _cursor(),
-                                  current_app.config["CONFERENCE_PAGE_SIZE"])
+                                  current_app.config["CONFERENCE_PAGE_SIZE"], list_filters(request.args))
     return render_template("conference.html", page=page, conference=page.conference)
+
+
+@bp.get("/years/<int:year>")
+def year(year: int):
+    """Show one year's talks, newest first (filtered if asked)."""
+    page = browse.year_page(store(), secret(), year, _cursor(), current_app.config["PAGE_SIZE"],
+                            list_filters(request.args))
+    return render_template("year.html", page=page, first=_cursor() is None)
+
+
+@bp.get("/speakers")
+def speakers():
+    """Show the speakers directory, one letter at a time, A to Z."""
+    letter = (request.args.get("letter") or "").strip()[:1] or None
+    directory = browse.speakers_directory(store(), secret(), letter, _cursor(),
+                                          current_app.config["SPEAKERS_PAGE_SIZE"])
+    return render_template("speakers.html", directory=directory, first=_cursor() is None)
 
 
 @bp.get("/tags")
@@ -43,14 +62,16 @@ def tags():
 @bp.get("/tags/<tag>")
 def tag(tag: str):
     """Show a tag's talks, newest first."""
-    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"])
+    page = browse.tag_page(store(), secret(), tag, _cursor(), current_app.config["PAGE_SIZE"],
+                           list_filters(request.args))
     return render_template("tag.html", page=page, first=_cursor() is None)
 
 
 @bp.get("/speakers/<slug>")
 def speaker(slug: str):
     """Show a speaker's talks across conferences."""
-    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"])
+    page = browse.speaker_page(store(), secret(), slug, _cursor(), current_app.config["PAGE_SIZE"],
+                               list_filters(request.args))
     return render_template("speaker.html", page=page, first=_cursor() is None)
 
 

@@ -67,11 +67,14 @@ def talk_item(row: dict, root: str, show_conference: bool = True, show_day: bool
     if show_conference and conference_id:
         meta += (f'<span class="conference"><a href="{escape(row_url(root, "/conferences/", conference_id))}">'
                  f'{escape(row.get("conference_name") or conference_id)}</a></span>')
+    language = row.get("language")
+    if language and language != "eng":  # most talks are in English: name the others
+        meta += f'<span class="language" title="language">{escape(language)}</span>'
     if show_day:
         day = shown_day(row.get("day"))
         shown = f'<time datetime="{day.isoformat()}">{escape(short_day(day))}</time>' if day else "undated"
         meta += f'<span class="day">{shown}</span>'
-    foot = f'<div class="meta">{meta}</div>' if names or show_day or (show_conference and conference_id) else ""
+    foot = f'<div class="meta">{meta}</div>' if meta else ""
     tags = sorted(row.get("tags") or ())
     if tags:
         foot += f'<ul class="tags" aria-label="Tags">{"".join(_tag(t, root) for t in tags)}</ul>'

@@ -50,19 +50,38 @@ def _event(talk: Talk, conference: Conference, url: str, stamp: datetime, domain
     return event
 
 
-def conference_calendar(conference: Conference, talks: Iterable[Talk], talk_url: Callable[[Talk], str],
-                        now: datetime | None = None, domain: str = "notes-archive") -> str:
-    """Return the iCalendar text of a conference's dated talks, in day and document order."""
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+def _calendar(name: str, time_zone: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", vText(clean_text(conference.name)))
-    if conference.timezone:
-        calendar.add("x-wr-timezone", vText(clean_text(conference.timezone)))
+    calendar.add("x-wr-calname", vText(clean_text(name)))
+    if time_zone:
+        calendar.add("x-wr-timezone", vText(clean_text(time_zone)))
+    return calendar
+
+
+def _stamp(now: datetime | None) -> datetime:
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+
+
+def conference_calendar(conference: Conference, talks: Iterable[Talk], talk_url: Callable[[Talk], str],
+                        now: datetime | None = None, domain: str = "notes-archive") -> str:
+    """Return the iCalendar text of a conference's dated talks, in day and document order."""
+    stamp, calendar = _stamp(now), _calendar(conference.name, conference.timezone)
     dated = sorted((t for t in talks if t.date is not None), key=lambda t: (t.date, t.ordinal, t.id))
     for talk in dated:
+        calendar.add_component(_event(talk, conference, talk_url(talk), stamp, domain))
+    return calendar.to_ical().decode("utf-8")
+
+
+def talks_calendar(name: str, talks: Iterable[Talk], conferences: dict[str, Conference],
+                   talk_url: Callable[[Talk], str], now: datetime | None = None, domain: str = "notes-archive") -> str:
+    """Return the iCalendar text of dated talks across conferences (a speaker's), oldest first."""
+    stamp, calendar = _stamp(now), _calendar(name)
+    dated = sorted((t for t in talks if t.date is not None), key=lambda t: (t.date, t.ordinal, t.id))
+    for talk in dated:
+        conference = conferences.get(talk.conference_id) or Conference(talk.conference_id, talk.conference_id)
         calendar.add_component(_event(talk, conference, talk_url(talk), stamp, domain))
     return calendar.to_ical().decode("utf-8")

@@ -10,7 +10,9 @@ import pytest
 from archive.config import PROJECT_ROOT
 from archive.service.runner import run_import
 from archive.sources import Source, list_documents
+from archive.talks.tag_report import largest
 from tests.integration.test_import import index_audit, table_digest
+from tests.topics import assert_topics
 
 pytestmark = pytest.mark.integration
 
@@ -107,5 +109,9 @@ def test_the_whole_catalogue_gives_a_talk_per_file_and_a_conference_per_event(cl
     assert count(store, "talks") == videos + 87 - summary.linked
     assert summary.linked == 40 and count(store, "conferences") == events
     assert index_audit(store).clean()
+    # the ten largest tags `notes-archive tags` prints from the archive's counts are topics
+    top = largest(store.tag_cloud(), 10)
+    print("\nten largest tags of the imported catalogue:", ", ".join(f"{t} {n}" for t, n in top))
+    assert_topics(top, [(c.id, c.name) for c, _ in store.all_conferences()])
     again = run_import(store, sources_file)
     assert (again.unchanged, again.talks_written, again.talks_deleted) == (videos + events + 3, 0, 0)

@@ -251,3 +251,24 @@ def test_a_failure_recorded_by_a_task_keeps_its_talks_so_removal_leaves_no_ghost
     svc.sync_source(SOURCE, docs(a="One|Ann Smith|web"))
     assert {t.title for t, _ in store.talks.values()} == {"One"}
     assert [t.title for t in store.source_facts("pycon-us-2012").notes] == ["One"]
+
+
+def test_an_id_that_linking_changes_is_recorded_both_ways_by_the_relink_that_changes_it():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="Fast test, slow test|Gary Bernhardt|testing"))
+    assert store.redirects == {}
+    svc.sync_source(CATALOGUE, catalogue_docs(fast=video("Fast Test, Slow Test", "Gary Bernhardt")))
+    assert store.redirects == {"pycon-us-2012--fast-test-slow-test": "pycon-us-2012--fast"}
+    svc.sync_source(CATALOGUE, catalogue_docs())  # unlinked: the notes id is back
+    assert store.redirects == {"pycon-us-2012--fast-test-slow-test": "pycon-us-2012--fast",
+                               "pycon-us-2012--fast": "pycon-us-2012--fast-test-slow-test"}
+
+
+def test_the_speakers_directory_and_conference_notes_counts_follow_imports():
+    svc, store = service()
+    svc.sync_source(SOURCE, docs(a="Fast test, slow test|Gary Bernhardt|testing\nStop mocking|Augie Fackler|"))
+    assert store.speakers == {"gary-bernhardt": ("Gary Bernhardt", 1, 1), "augie-fackler": ("Augie Fackler", 1, 1)}
+    assert store.notes_counts["pycon-us-2012"] == 2
+    svc.sync_source(SOURCE, docs(a="Fast test, slow test|Gary Bernhardt|testing"))
+    assert store.speakers == {"gary-bernhardt": ("Gary Bernhardt", 1, 1)}  # a speaker with no talk leaves
+    assert store.notes_counts["pycon-us-2012"] == 1
