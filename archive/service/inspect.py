@@ -66,7 +66,7 @@ def pick_source(path: Path, configured: list[Source], name: str | None) -> tuple
             source = dataclasses.replace(source, path=path)
         return source, _documents_under(source, path)
     for source in configured:
-        if source.kind == "notes" and (path == source.path or source.path in path.parents):
+        if source.kind != "catalogue" and (path == source.path or source.path in path.parents):
             return source, _documents_under(source, path)
     # A lone file is read as one of its folder's documents: the folder is the repository it came from.
     source = ad_hoc_source(path.parent if path.is_file() else path)
