@@ -224,6 +224,11 @@ def import_history(store, today: date, months: int = 3, limit: int = 50) -> list
     return store.list_runs(recent_months(today, months), limit)
 
 
+def git_sources(store) -> list[dict[str, Any]]:
+    """Return each git source's last fetch (commit, when, error) and last import, by name."""
+    return [state for _, state in sorted(store.source_states().items()) if state.get("kind") == "git"]
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """One talk found by a search: what a result list shows, with its score and an escaped snippet."""

@@ -139,6 +139,17 @@ def _keep_lease(lease: Lease, run: RunRecord, stop: threading.Event) -> None:
 
 
 @contextmanager
+def kept(lease: Lease, run: RunRecord) -> Iterator[None]:
+    """Renew the lease in the background while the body runs (a fetch may outlast the lease's TTL)."""
+    stop = threading.Event()
+    threading.Thread(target=_keep_lease, args=(lease, run, stop), daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+@contextmanager
 def recorded_run(store, run: RunRecord, history_ttl: int, lease: Lease | None = None) -> Iterator[RunRecord]:
     """Hold the lease (raise LeaseHeld if taken) and keep the run in the history: running, then its outcome.
 
