@@ -44,7 +44,7 @@ _REASONS = (  # (words of git's message, reason), the first match wins
     (("does not appear to be a git repository", "could not read from remote", "unable to connect",
       "could not resolve host", "connection refused", "connection timed out", "unable to access",
       "no such file or directory", "repository not found", "unable to look up", "network is unreachable",
-      "the remote end hung up", "not a git repository"), UNREACHABLE),
+      "the remote end hung up", "not a git repository", "not exported"), UNREACHABLE),
 )
 
 
