@@ -24,7 +24,7 @@ from archive.domain.runs import RunRecord
 from archive.service.importing import PARSER_VERSION, with_catalogue
 from archive.service.ports import DocumentLedger, SourceStateKeeper
 from archive.sources import Source, source_hints
-from archive.sources.git import CORRUPT, GitError, WorkingCopies
+from archive.sources.git import CORRUPT, FAILED, GitError, WorkingCopies
 
 
 class GitStore(SourceStateKeeper, DocumentLedger):
@@ -91,10 +91,15 @@ def check_git_sources(store: GitStore, sources: Iterable[Source], copies: Workin
                 check.commit = copies.head(source)
                 if check.commit is None:
                     check.error = f"git source {source.name!r}: no usable working copy (run without --no-fetch)"
-        except GitError as exc:
-            check.error = str(exc)
-            store.record_fetch(source.name, source.kind, source.location, None, datetime.now(timezone.utc), str(exc))
-            check.commit = copies.head(source)  # the last good copy, if there is one
+        except (GitError, OSError) as exc:  # OSError: git missing, var/git not writable, a full disk
+            check.error = str(exc) if isinstance(exc, GitError) else str(GitError(source.name, source.url or "",
+                                                                                   FAILED, str(exc)))
+            store.record_fetch(source.name, source.kind, source.location, None, datetime.now(timezone.utc),
+                               check.error)
+            try:
+                check.commit = copies.head(source)  # the last good copy, if there is one
+            except (GitError, OSError):
+                check.commit = None
         if check.commit is not None:
             check.key = scan_key(store, source, check.commit)
         checks[source.name] = check
