@@ -58,6 +58,8 @@ def ad_hoc_source(path: Path) -> Source:
 def pick_source(path: Path, configured: list[Source], name: str | None) -> tuple[Source, list[str]]:
     """Return the source to read path with and the documents under path."""
     path = path.resolve()
+    # A git source's path goes through its working copy's symlink: compare real folders.
+    configured = [dataclasses.replace(s, path=s.path.resolve()) for s in configured]
     if name is not None:
         source = next((s for s in configured if s.name == name), None)
         if source is None:
