@@ -73,7 +73,8 @@ def _import(args, settings) -> int:
         # Recorded in the import history, under the lease the scheduled re-import takes too.
         summary = run_recorded_import(store, settings.sources, run_history_ttl(settings.run_history_days),
                                       settings.lease_ttl, names=args.source or (), paths=args.paths,
-                                      progress=progress, on_source=on_source)
+                                      progress=progress, on_source=on_source, fetch=not args.no_fetch,
+                                      git_timeout=settings.git_timeout)
     except LeaseHeld as exc:
         print(f"notes-archive: import not started: {exc}", file=sys.stderr)
         return 2
@@ -82,6 +83,8 @@ def _import(args, settings) -> int:
             bar.close()
         store.close()
     summary.seconds = time.monotonic() - started
+    for note in summary.notes:
+        print(printable(note))
     print(summary.line())
     if summary.linked or summary.unmatched:
         print(f"linking: {summary.linked} notes talks linked to the catalogue, {len(summary.unmatched)} left unmatched")
@@ -127,8 +130,40 @@ def _runs(args, settings) -> int:
               f"{r['status'] or '':8} {r['seen'] or 0:5} "
               f"{r['new'] or 0:4} {r['changed'] or 0:4} {r['removed'] or 0:4} {r['failed'] or 0:4} "
               f"{r['talks_written'] or 0:7} {r['talks_deleted'] or 0:7}  {r['host'] or ''}")
+        for name, (commit, fetched) in sorted((r.get("git_commits") or {}).items()):
+            print(f"    git {name}: {commit[:12]}, fetched {f'{fetched:%Y-%m-%d %H:%M:%S}' if fetched else 'never'}")
         for error in (r["errors"] or [])[: args.errors]:
             print(f"    {error}")
+    return 0
+
+
+def _sources(args, settings) -> int:
+    """List the configured sources: kind, location, last fetched commit and last import."""
+    from archive import storage
+    from archive.sources import load_sources
+
+    configured = load_sources(settings.sources)
+    store = storage.connect(settings)
+    try:
+        states = store.source_states()
+    finally:
+        store.close()
+
+    def when(value) -> str:
+        return f"{value:%Y-%m-%d %H:%M:%S}" if value else "never"
+
+    print(f"{'source':24} {'kind':9} {'commit':12} {'fetched (UTC)':19}  {'imported (UTC)':19}  location")
+    for source in configured:
+        state = states.get(source.name) or {}
+        commit = (state.get("fetched_commit") or "")[:12] if source.kind == "git" else ""
+        fetched = when(state.get("fetched_at")) if source.kind == "git" else ""
+        print(f"{source.name:24} {source.kind:9} {commit or '-':12} {fetched or '-':19}  "
+              f"{when(state.get('imported_at')):19}  {source.location}")
+        if source.kind == "git" and state.get("imported_commit") and state["imported_commit"] != state.get(
+                "fetched_commit"):
+            print(f"    imported at {state['imported_commit'][:12]}")
+        if state.get("last_error"):
+            print(f"    last fetch failed {when(state.get('error_at'))}: {state['last_error']}")
     return 0
 
 
@@ -214,7 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="only the documents under these paths")
     imp.add_argument("--strict", action="store_true", help="exit 1 when any document failed")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.add_argument("--no-fetch", action="store_true",
+                     help="do not fetch git sources: import their working copies as they are")
     imp.set_defaults(func=_import)
+    listing = sub.add_parser("sources", help="list the configured sources: kind, location, last commit, last import")
+    listing.set_defaults(func=_sources)
     inspect = sub.add_parser("inspect", help="show what importing documents would give, and why (writes nothing)")
     inspect.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="notes files or folders")
     inspect.add_argument("--source", metavar="NAME", help="read them with this configured source's settings")

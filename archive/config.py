@@ -69,6 +69,10 @@ class Settings:
     render_cache_bytes: int = _setting("NOTES_RENDER_CACHE_BYTES", 64 * 1024 * 1024, int)
     # Seconds a shared cache may serve a page without asking again (0: it revalidates every time, a 304).
     http_max_age: int = _setting("NOTES_HTTP_MAX_AGE", 0, int)
+    # Where git sources' working copies live (the project's own, never a user's checkout).
+    git_root: Path = _setting("NOTES_GIT_ROOT", PROJECT_ROOT / "var" / "git", Path)
+    # Seconds one git command (a fetch, a clone) may take before it is killed and recorded as failed.
+    git_timeout: float = _setting("NOTES_GIT_TIMEOUT", 120.0, float)
 
 
 def _env(env: Mapping[str, str], name: str) -> str | None:

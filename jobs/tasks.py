@@ -14,12 +14,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from archive.service import maintenance
 from archive.config import load_settings
-from archive.service.runner import LeaseHeld, make_service, recorded_run
+from archive.service.git_sources import check_git_sources, note_checks, record_imported
+from archive.service.runner import LeaseHeld, kept, make_service, recorded_run
 from archive.service.importing import conference_of_document
 from archive.domain import DocumentError
 from archive.domain.outcomes import DocumentStatus
 from archive.domain.runs import RunRecord, RunStatus, RunTrigger, run_history_ttl
 from archive.sources import Source, load_sources, read_document
+from archive.sources.git import WorkingCopies
 from archive.storage import RETRYABLE_ERRORS
 from jobs.celery_app import app, get_store
 
@@ -49,13 +51,15 @@ def _record_failure(source_name: str, path: str, error: str) -> dict:
     try:
         make_service(get_store()).record_failure(_source(source_name), path, error)
     except (*RETRYABLE_ERRORS, LookupError):
-        pass  # the store is down or the source is gone; the next re-import scan finds the document again
-    return _failed(path, error)
+        # the store is down or the source is gone; the next re-import scan finds the document again
+        return _failed(source_name, path, error)
+    return {**_failed(source_name, path, error), "recorded": True}
 
 
-def _failed(path: str, error: str) -> dict:
-    return {"path": path, "status": DocumentStatus.FAILED.value, "error": error, "talks_written": 0, "talks_deleted": 0,
-            "conference": None}
+def _failed(source_name: str, path: str, error: str) -> dict:
+    """Return a failed document's result; not `recorded` in the ledger, so its git commit is scanned again."""
+    return {"source": source_name, "path": path, "status": DocumentStatus.FAILED.value, "error": error,
+            "talks_written": 0, "talks_deleted": 0, "conference": None, "recorded": False}
 
 
 def _trigger(task, given: str | None) -> str:
@@ -72,15 +76,15 @@ def _conference(source: Source, path: str) -> str | None:
         return None
 
 
-def _outcome(path: str, summary, conference: str | None) -> dict:
+def _outcome(source_name: str, path: str, summary, conference: str | None) -> dict:
     """Return one document task's result: its status and what relinking its conference wrote.
 
     The service has already recounted the tags it touched, so counts converge even if the run's
-    chord never ends.
+    chord never ends; a failure it gave is recorded in the ledger.
     """
-    return {"path": path, "status": summary.status().value, "error": summary.errors[0][1] if summary.errors else None,
-            "talks_written": summary.talks_written, "talks_deleted": summary.talks_deleted,
-            "conference": conference}
+    return {"source": source_name, "path": path, "status": summary.status().value,
+            "error": summary.errors[0][1] if summary.errors else None, "talks_written": summary.talks_written,
+            "talks_deleted": summary.talks_deleted, "conference": conference, "recorded": True}
 
 
 @app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=DOCUMENT_SOFT_LIMIT,
@@ -94,11 +98,11 @@ def import_document(self, source_name: str, path: str, lease_owner: str | None =
             raise OSError(doc.error)  # maybe a passing I/O problem: retry before recording it
         if lease_owner:
             get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
-        return _outcome(path, make_service(get_store()).import_one(source, doc), _conference(source, path))
+        return _outcome(source_name, path, make_service(get_store()).import_one(source, doc), _conference(source, path))
     except (*RETRYABLE_ERRORS, OSError) as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:  # the source left the configuration: nothing to retry
-        return _failed(path, str(exc))
+        return _failed(source_name, path, str(exc))
     except SoftTimeLimitExceeded:
         return _record_failure(source_name, path, f"took more than {DOCUMENT_SOFT_LIMIT} s to import")
     except Exception as exc:  # noqa: BLE001 - a bug or a refused write fails this document, never the run
@@ -113,18 +117,23 @@ def remove_document(self, source_name: str, path: str, lease_owner: str | None =
         if lease_owner:
             get_store().renew_lease("reimport", lease_owner, load_settings().lease_ttl)
         source = _source(source_name)
-        return _outcome(path, make_service(get_store()).remove_one(source, path), _conference(source, path))
+        return _outcome(source_name, path, make_service(get_store()).remove_one(source, path),
+                        _conference(source, path))
     except RETRYABLE_ERRORS as exc:
         return _retry_or_fail(self, exc, source_name, path)
     except LookupError as exc:
-        return _failed(path, str(exc))
+        return _failed(source_name, path, str(exc))
     except Exception as exc:  # noqa: BLE001 - as for import_document: the run must end
-        return _failed(path, f"{type(exc).__name__}: {exc}")
+        return _failed(source_name, path, f"{type(exc).__name__}: {exc}")
 
 
 @app.task(bind=True, acks_late=True)
 def reimport(self, trigger: str | None = None) -> dict:
-    """Scan every source under the reimport lease and fan out one task per changed document."""
+    """Fetch the git sources and scan every source under the reimport lease; fan out one task per changed document.
+
+    The lease is held from before the fetches until finish_run releases it: one run at a time, on
+    every worker and machine, fetches and reads the working copies (archive.service.git_sources).
+    """
     settings, store = load_settings(), get_store()
     lease = maintenance.Lease(store, "reimport", settings.lease_ttl)
     if not lease.acquire():
@@ -132,36 +141,55 @@ def reimport(self, trigger: str | None = None) -> dict:
         return {"status": "skipped", "holder": holder and holder["owner"]}
     run = RunRecord("reimport", lease_owner=lease.owner, trigger=_trigger(self, trigger))
     try:
-        tasks = []
-        for source in load_sources(settings.sources):
-            plan = maintenance.plan_source(store, source)
-            run.seen += plan.new + plan.changed + plan.unchanged
-            run.new, run.changed, run.unchanged = run.new + plan.new, run.changed + plan.changed, \
-                run.unchanged + plan.unchanged
-            run.removed += len(plan.to_remove)
-            tasks += [import_document.si(source.name, p, lease.owner) for p in plan.to_import]
-            tasks += [remove_document.si(source.name, p, lease.owner) for p in plan.to_remove]
+        with kept(lease, run):  # a fetch may take longer than the lease lives unrenewed
+            tasks, scan = _scan(store, settings, run, lease.owner)
         store.record_run(run, run_history_ttl(settings.run_history_days))
     except Exception:
         lease.release()
         raise
     serial = _serialisable(run)
     if not tasks:
-        return finish_run([], serial)
-    chord(tasks)(finish_run.s(serial))
-    return {"status": "started", "run_id": serial["run_id"], "documents": len(tasks)}
+        return {**finish_run([], serial, scan), "sources": scan["sources"]}
+    chord(tasks)(finish_run.s(serial, scan))
+    return {"status": "started", "run_id": serial["run_id"], "documents": len(tasks), "sources": scan["sources"]}
+
+
+def _scan(store, settings, run: RunRecord, owner: str) -> tuple[list, dict]:
+    """Fetch the git sources, plan every source whose scan is not skipped; return the tasks and what each source did."""
+    sources = load_sources(settings.sources)
+    checks = check_git_sources(store, sources, WorkingCopies(settings.git_timeout))
+    failures = note_checks(run, checks)
+    tasks, report = [], {}
+    for source in sources:
+        check = checks.get(source.name)
+        entry = report[source.name] = {"kind": source.kind, "commit": check and check.commit,
+                                       "key": check and check.key, "fetched": bool(check and check.fetched),
+                                       "error": check and check.error, "skipped": bool(check and check.skip),
+                                       "reads": 0}
+        if entry["skipped"]:  # an unchanged commit: not one document is read
+            continue
+        plan = maintenance.plan_source(store, source)
+        entry["reads"] = plan.reads
+        run.seen += plan.new + plan.changed + plan.unchanged
+        run.new, run.changed, run.unchanged = run.new + plan.new, run.changed + plan.changed, \
+            run.unchanged + plan.unchanged
+        run.removed += len(plan.to_remove)
+        tasks += [import_document.si(source.name, p, owner) for p in plan.to_import]
+        tasks += [remove_document.si(source.name, p, owner) for p in plan.to_remove]
+    return tasks, {"sources": report, "fetch_failures": failures}
 
 
 @app.task(acks_late=True)
-def finish_run(outcomes: list[dict], run: dict) -> dict:
-    """Close a re-import: recount what it touched, record its history, release its lease."""
+def finish_run(outcomes: list[dict], run: dict, scan: dict | None = None) -> dict:
+    """Close a re-import: recount what it touched, record its history and each source's import, release its lease."""
     settings, store = load_settings(), get_store()
     run = RunRecord.from_json(run)
     failed = [o for o in outcomes if o["status"] == DocumentStatus.FAILED]
-    run.finish(RunStatus.FAILED if failed else RunStatus.DONE, failed=len(failed),
+    fetch_failures = (scan or {}).get("fetch_failures", 0)
+    run.finish(RunStatus.FAILED if failed or fetch_failures else RunStatus.DONE, failed=len(failed),
                talks_written=sum(o["talks_written"] for o in outcomes),
                talks_deleted=sum(o["talks_deleted"] for o in outcomes),
-               errors=[f"{o['path']}: {o['error']}" for o in failed])
+               errors=run.errors + [f"{o['path']}: {o['error']}" for o in failed])
     # Two workers relinking one conference at once may each have read the other's facts half
     # written; one serial relink of every touched conference here makes the run's end state exact.
     service = make_service(store)
@@ -179,10 +207,27 @@ def finish_run(outcomes: list[dict], run: dict) -> dict:
     except Exception as exc:  # noqa: BLE001 - the run still ends, with its status and the reason
         run.status = RunStatus.FAILED.value
         run.errors.append(f"relinking at the end of the run: {exc}")
+    else:  # a run that could not relink records no commit: the next one scans those sources again
+        try:
+            _record_imports(store, settings, outcomes, (scan or {}).get("sources", {}))
+        except Exception as exc:  # noqa: BLE001 - as above
+            run.status = RunStatus.FAILED.value
+            run.errors.append(f"recording the sources' imports: {exc}")
     finally:
         store.record_run(run, run_history_ttl(settings.run_history_days))
         store.release_lease("reimport", run.lease_owner)
     return _serialisable(run)
+
+
+def _record_imports(store, settings, outcomes: list[dict], scanned: dict) -> None:
+    """Record each scanned source's import; a git source's commit only if none of its documents failed unrecorded."""
+    by_name = {s.name: s for s in load_sources(settings.sources)}
+    for name, entry in scanned.items():
+        if entry["skipped"] or name not in by_name:
+            continue
+        mine = [o for o in outcomes if o.get("source") == name]
+        landed = all(o["status"] != DocumentStatus.FAILED or o.get("recorded") for o in mine)
+        record_imported(store, by_name[name], bool(mine), landed, entry["commit"], entry["key"])
 
 
 @app.task(bind=True, acks_late=True)

@@ -26,6 +26,7 @@ class FakeStore:
         self.source_conferences: dict[tuple[str, str], str] = {}  # (conference, 'configured'|'event') -> JSON
         self.writes = 0
         self.generation = 0  # bumps of the archive's generation
+        self.states: dict[str, dict] = {}  # source_states: source name -> its last fetch and import
 
     def bump_generation(self):
         self.writes += 1
@@ -146,3 +147,20 @@ class FakeStore:
                 self.vocabulary[term] = n
             else:
                 self.vocabulary.pop(term, None)
+
+    # -- source_states (git sources' fetches, each source's last import) --------------------------
+    def source_states(self):
+        return {name: dict(state) for name, state in self.states.items()}
+
+    def record_fetch(self, source, kind, location, commit, at, error):
+        state = self.states.setdefault(source, {"source": source})
+        state.update(kind=kind, location=location, last_error=error, error_at=at if error else None)
+        if error is None:
+            state.update(fetched_commit=commit, fetched_at=at)
+
+    def record_imported(self, source, kind, location, at, commit=None, key=None):
+        self.writes += 1
+        state = self.states.setdefault(source, {"source": source})
+        state.update(kind=kind, location=location, imported_at=at)
+        if commit is not None:
+            state.update(imported_commit=commit, imported_key=key)

@@ -104,7 +104,8 @@ def _imports(message: str | None = None, error: str | None = None, status: int =
                                  current_app.config["IMPORT_HISTORY_MONTHS"],
                                  current_app.config["IMPORT_HISTORY_LIMIT"])
     enabled = bool(settings().admin_token)
-    return render_template("imports.html", runs=runs, enabled=enabled, message=message, error=error), status
+    return render_template("imports.html", runs=runs, git_sources=browse.git_sources(store()), enabled=enabled,
+                           message=message, error=error), status
 
 
 @bp.get("/imports")

@@ -180,8 +180,13 @@ def import_history(store, today: date, months: int = 3, limit: int = 50) -> list
     return store.list_runs(recent_months(today, months), limit)
 
 
+def git_sources(store) -> list[dict[str, Any]]:
+    """Return each git source's last fetch (commit, when, error) and last import, by name."""
+    return [state for _, state in sorted(store.source_states().items()) if state.get("kind") == "git"]
+
+
 __all__ = ["NO_FILTERS", "SCAN_BUDGET", "CloudTag", "ConferencePage", "ListFilters", "SearchPage", "SearchResult",
            "SpeakerDirectory", "TalkList", "TalkPage", "TimelinePage", "cloud_sizes", "conference_calendar_talks",
-           "conference_page", "conference_talks", "group_by_day", "import_history", "initial", "moved_to",
+           "conference_page", "conference_talks", "git_sources", "group_by_day", "import_history", "initial", "moved_to",
            "newest_notes", "newest_talks", "search", "shown_day", "speaker_calendar_talks", "speaker_page",
            "speakers_directory", "tag_cloud", "tag_labels", "tag_page", "talk_page", "timeline", "year_page"]

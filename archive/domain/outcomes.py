@@ -86,6 +86,7 @@ class ImportSummary:
     seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # "conference: notes title" left unlinked
+    notes: list[str] = field(default_factory=list)  # what the run says beside its counts (git fetches)
 
     def by_status(self) -> dict[DocumentStatus, int]:
         """Return the document counts by status."""
@@ -140,6 +141,7 @@ class ImportSummary:
         self.seconds += other.seconds
         self.errors += other.errors
         self.unmatched += other.unmatched
+        self.notes += other.notes
 
     def line(self) -> str:
         """Return the one-line summary the CLI prints."""

@@ -50,6 +50,8 @@ class RunRecord:
     talks_written: int = 0
     talks_deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    # Each git source's commit in this run and when it was fetched (None: never fetched).
+    git_commits: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
 
     def finish(self, status: RunStatus, **counts) -> None:
         """Close the run now with a status and its final counts."""
@@ -69,6 +71,8 @@ class RunRecord:
         out["run_id"] = str(self.run_id)
         for key in ("started_at", "finished_at"):
             out[key] = out[key].isoformat() if out[key] else None
+        out["git_commits"] = {name: [commit, at.isoformat() if at else None]
+                              for name, (commit, at) in self.git_commits.items()}
         return out
 
     @classmethod
@@ -80,6 +84,8 @@ class RunRecord:
         for key in ("started_at", "finished_at"):
             if isinstance(values.get(key), str):
                 values[key] = datetime.fromisoformat(values[key])
+        values["git_commits"] = {name: (commit, datetime.fromisoformat(at) if isinstance(at, str) else at)
+                                 for name, (commit, at) in (values.get("git_commits") or {}).items()}
         return cls(**values)
 
 

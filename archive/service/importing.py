@@ -48,7 +48,7 @@ Parser = Callable[[bytes, str, Hints], ParsedDocument]
 def with_catalogue(store: ImportStore, hints: Hints, source: Source) -> Hints:
     """Return hints with the titles of the conference's catalogue talks: a heading that names one is a
     talk. They are part of the documents' hashes, so a catalogue change re-reads the notes once."""
-    if source.kind != "notes" or source.conference is None:
+    if source.kind == "catalogue" or source.conference is None:
         return hints
     titles = frozenset(fold(t.title) for t in store.source_facts(source.conference.id).catalogue)
     return replace(hints, catalogue_titles=titles)

@@ -58,6 +58,8 @@ def ad_hoc_source(path: Path) -> Source:
 def pick_source(path: Path, configured: list[Source], name: str | None) -> tuple[Source, list[str]]:
     """Return the source to read path with and the documents under path."""
     path = path.resolve()
+    # A git source's path goes through its working copy's symlink: compare real folders.
+    configured = [dataclasses.replace(s, path=s.path.resolve()) for s in configured]
     if name is not None:
         source = next((s for s in configured if s.name == name), None)
         if source is None:
@@ -66,7 +68,7 @@ def pick_source(path: Path, configured: list[Source], name: str | None) -> tuple
             source = dataclasses.replace(source, path=path)
         return source, _documents_under(source, path)
     for source in configured:
-        if source.kind == "notes" and (path == source.path or source.path in path.parents):
+        if source.kind != "catalogue" and (path == source.path or source.path in path.parents):
             return source, _documents_under(source, path)
     # A lone file is read as one of its folder's documents: the folder is the repository it came from.
     source = ad_hoc_source(path.parent if path.is_file() else path)

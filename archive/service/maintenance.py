@@ -30,6 +30,7 @@ class ReimportPlan:
     changed: int = 0
     unchanged: int = 0
     still_failing: int = 0
+    reads: int = 0  # documents read to compare their hashes
 
 
 def plan_source(store, source: Source) -> ReimportPlan:
@@ -40,6 +41,7 @@ def plan_source(store, source: Source) -> ReimportPlan:
     hints = with_catalogue(store, source_hints(source, len(present)), source)
     for rel in present:
         doc: DocumentInput = read_document(source, rel)
+        plan.reads += 1
         row = known.get(rel)
         state = recorded_state(row, document_hash(source, doc, hints))
         if state is DocumentStatus.UNCHANGED:

@@ -5,7 +5,7 @@ service calls, and the service cannot reach for a table that is not its business
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Protocol
 
 from archive.domain import Conference, SourceFacts, Talk
@@ -68,6 +68,16 @@ class GenerationKeeper(Protocol):
     """Starting a new generation of the archive once its content changed (the web's caches key on it)."""
 
     def bump_generation(self) -> None: ...
+
+
+class SourceStateKeeper(Protocol):
+    """Each source's last fetch (git sources) and last import (`source_states`)."""
+
+    def source_states(self) -> dict[str, dict]: ...
+    def record_fetch(self, source: str, kind: str, location: str, commit: str | None, at: datetime,
+                     error: str | None) -> None: ...
+    def record_imported(self, source: str, kind: str, location: str, at: datetime, commit: str | None = None,
+                        key: str | None = None) -> None: ...
 
 
 class ImportStore(DocumentLedger, TalkWriter, TagCounter, SpeakerCounter, SearchCounter, GenerationKeeper,

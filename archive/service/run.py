@@ -66,7 +66,7 @@ class ImportRun:
     def configure(self) -> None:
         """Record the conference facts the sources file gives, if they changed."""
         conference = self.source.conference
-        if self.source.kind == "notes" and conference is not None:
+        if self.source.kind != "catalogue" and conference is not None:
             if self.store.source_facts(conference.id).configured != conference:
                 self.store.put_source_conference(conference.id, "configured", conference, wait=False)
                 self.pending.setdefault(conference.id, [])

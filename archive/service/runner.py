@@ -10,11 +10,13 @@ from archive.domain import ParsedDocument, Talk
 from archive.parse.layout import Hints
 from archive.domain.outcomes import DocumentOutcome, ImportSummary
 from archive.domain.runs import RunRecord, RunStatus, RunTrigger
+from archive.service.git_sources import GitCheck, check_git_sources, note_checks, record_imported
 from archive.service.importing import ArchiveService
 from archive.service.maintenance import Lease, LeaseLost
 from archive.service.ports import ImportStore
 from archive.sources import (Source, SourceConfigError, counted_hints, documents_under, list_documents, load_sources,
                              read_document)
+from archive.sources.git import WorkingCopies
 
 
 def parse_bytes(data: bytes, filename: str, hints: Hints = Hints()) -> ParsedDocument:
@@ -53,7 +55,7 @@ def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
     """Return the source holding path and the documents under it; raise if none holds it."""
     path = path.resolve()
     for source in all_sources:
-        root = source.path
+        root = source.path.resolve()  # a git source's path goes through its working copy's symlink
         if not (path == root or root in path.parents):
             continue
         chosen = documents_under(source, path)
@@ -67,11 +69,13 @@ def locate(all_sources: list[Source], path: Path) -> tuple[Source, list[str]]:
 def run_import(store: ImportStore, sources_file: Path, names: Iterable[str] = (), paths: Iterable[Path] = (),
                progress: Callable[[Source, DocumentOutcome], None] | None = None,
                on_source: Callable[[Source, int], None] | None = None,
-               total: ImportSummary | None = None) -> ImportSummary:
+               total: ImportSummary | None = None, checks: dict[str, GitCheck] | None = None) -> ImportSummary:
     """Import the named sources (or all), or only the documents under the given paths.
 
     Each finished source (or path) is merged into total as it ends, so a caller holding it knows
-    what was imported before a failure.
+    what was imported before a failure. checks are the git sources' fetches (check_git_sources):
+    a git source whose scan key was imported already is skipped without reading a document, and
+    one that lands records its commit. Without checks, a git source is read as its working copy is.
     """
     service = make_service(store)
     configured = load_sources(sources_file)
@@ -87,8 +91,14 @@ def run_import(store: ImportStore, sources_file: Path, names: Iterable[str] = ()
                 progress=(lambda outcome, s=source: progress(s, outcome)) if progress else None,
             ))
         return total
+    checks = checks or {}
     # The catalogue first: notes read the titles of their conference's catalogue talks as evidence.
     for source in sorted(select_sources(configured, names), key=lambda s: s.kind != "catalogue"):
+        check = checks.get(source.name)
+        if check is not None:
+            total.notes.append(check.line())
+            if check.skip:
+                continue
         docs = list_documents(source)
         if on_source:
             on_source(source, len(docs))
@@ -97,6 +107,9 @@ def run_import(store: ImportStore, sources_file: Path, names: Iterable[str] = ()
             (lambda outcome, s=source: progress(s, outcome)) if progress else None,
         )
         total.merge(summary)
+        # Every document's outcome is in the ledger now (a failure too): the commit landed.
+        record_imported(store, source, summary.changed_content(), True,
+                        *((check.commit, check.key) if check else (None, None)))
     return total
 
 
@@ -123,6 +136,17 @@ def _keep_lease(lease: Lease, run: RunRecord, stop: threading.Event) -> None:
             return
         except Exception:  # noqa: BLE001 - the store is slow or down for a moment: try again next time
             continue
+
+
+@contextmanager
+def kept(lease: Lease, run: RunRecord) -> Iterator[None]:
+    """Renew the lease in the background while the body runs (a fetch may outlast the lease's TTL)."""
+    stop = threading.Event()
+    threading.Thread(target=_keep_lease, args=(lease, run, stop), daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 @contextmanager
@@ -164,8 +188,13 @@ def run_recorded_import(store, sources_file: Path, history_ttl: int, lease_ttl: 
                         names: Iterable[str] = (), paths: Iterable[Path] = (),
                         progress: Callable[[Source, DocumentOutcome], None] | None = None,
                         on_source: Callable[[Source, int], None] | None = None,
-                        trigger: RunTrigger = RunTrigger.CLI) -> ImportSummary:
-    """Run run_import under the import lease, recorded in the import history even if it fails part-way."""
+                        trigger: RunTrigger = RunTrigger.CLI, fetch: bool = True,
+                        git_timeout: float = 120.0) -> ImportSummary:
+    """Run run_import under the import lease, recorded in the import history even if it fails part-way.
+
+    Git sources are fetched first (unless fetch is False, or paths are given: then the working
+    copies are read as they are), under the lease: see archive.service.git_sources.
+    """
     finished, current = ImportSummary(), ImportSummary()  # the sources done, and the one under way
     documents_before = 0  # how many documents `finished` counted when the one under way began
 
@@ -183,7 +212,11 @@ def run_recorded_import(store, sources_file: Path, history_ttl: int, lease_ttl: 
     with recorded_run(store, RunRecord("import", trigger=trigger.value), history_ttl,
                       Lease(store, IMPORT_LEASE, lease_ttl)) as run:
         try:
-            summary = run_import(store, sources_file, names, paths, counted, started, total=finished)
+            paths = list(paths)
+            checks = {} if paths else check_git_sources(
+                store, select_sources(load_sources(sources_file), names), WorkingCopies(git_timeout), fetch)
+            fetch_failures = note_checks(run, checks)
+            summary = run_import(store, sources_file, names, paths, counted, started, total=finished, checks=checks)
         except BaseException:
             # What was imported before it failed: every finished source, and the documents of the one
             # under way unless it had finished too (its relinks are not counted: they never ended).
@@ -192,4 +225,6 @@ def run_recorded_import(store, sources_file: Path, history_ttl: int, lease_ttl: 
             run.count(finished)
             raise
         run.count(summary)
+        if fetch_failures:
+            run.finish(RunStatus.FAILED)
     return summary

@@ -114,7 +114,7 @@ def documents_under(source: Source, path: Path) -> list[str]:
     """Return the source's documents at or below path (inside the source)."""
     if source.path.is_file():
         return list_documents(source)
-    rel = path.resolve().relative_to(source.path).as_posix()
+    rel = path.resolve().relative_to(source.path.resolve()).as_posix()  # a git source's path is a symlink
     return [d for d in list_documents(source) if rel in (".", d) or d.startswith(rel.rstrip("/") + "/")]
 
 

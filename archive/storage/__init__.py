@@ -8,6 +8,7 @@
 - `reads`: the web's reads by key and paged index reads;
 - `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
 - `runs`: run leases and import history;
+- `sources`: each source's last fetch and last import (`source_states`);
 - `search`: the search tables' bounded reads and the vocabulary's recount;
 - `generation`: the archive's generation (bumped after writes, read by the web's caches);
 - `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
@@ -26,12 +27,13 @@ from archive.storage.rows import Page
 from archive.storage.runs import RunHistory, new_run_id
 from archive.storage.scans import Scans
 from archive.storage.search import SearchStore
+from archive.storage.sources import SourceStates
 from archive.storage.schema import SCHEMA_FILE, apply_schema, drop_keyspace, schema_statements, split_cql
 from archive.storage.session import RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version
 from archive.storage.writes import TalkWrites
 
 
-class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans, Generations):
+class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans, Generations, SourceStates):
     """Every part of the store over one session (what a process opens once)."""
 
 
