@@ -66,7 +66,7 @@ def test_clicking_from_timeline_to_conference_talk_tag_and_speaker(page, seeded)
     page.goto("/")
     assert page.title().startswith("Timeline")
     shoot(page, "timeline")
-    page.get_by_role("link", name="PyCon US 2012").click()
+    page.locator("li.card h3").get_by_role("link", name="PyCon US 2012").click()  # its card, not a newest note
     assert path_of(page) == f"/conferences/{PYCON.id}"
     assert page.locator("h2", has_text="Friday 9 March 2012").count() == 1
     shoot(page, "conference")
