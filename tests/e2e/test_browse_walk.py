@@ -11,7 +11,7 @@ import pytest
 from archive.config import PROJECT_ROOT
 from archive.domain import TALK_KINDS, fold
 from archive.service.runner import run_import
-from tests.e2e.test_browser import browser  # noqa: F401 - fixture
+from tests.e2e.test_browser import browser, shoot  # noqa: F401 - fixture
 from tests.web_fixtures import gunicorn, server_env, truncate_all, web_settings  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,7 @@ def page(browser, archive_server):  # noqa: F811 - the browser fixture above
 
 def test_a_reader_walks_from_the_home_page_to_a_tag(page, store):
     page.goto("/")
+    shoot(page, "walk-home")
     newest = page.locator("#newest-notes ~ ol.talks li.talk")
     assert newest.count() > 0 and newest.locator(".badge", has_text="notes").count() == newest.count()
     # a conference card counts its talks with notes, and that link filters the conference to them
@@ -65,8 +66,10 @@ def test_a_reader_walks_from_the_home_page_to_a_tag(page, store):
     titles = page.locator("a.talk-title")
     noted = sum(1 for t in store.talks_of_conference("pycon-us-2012") if t.word_count)
     assert titles.count() == noted > 10
+    shoot(page, "walk-conference-with-notes")
     page.locator(f'a.talk-title[href="/talks/{TALK}"]').click()
     # the talk: each video once, labelled by where it plays; a time code starts YouTube at its second
+    shoot(page, "walk-talk")
     videos = page.locator("a.video")
     assert videos.count() == 1 and videos.first.inner_text().startswith("Video on YouTube")
     timecode = page.locator("a.timecode").first
@@ -81,6 +84,7 @@ def test_a_reader_walks_from_the_home_page_to_a_tag(page, store):
     assert page.locator("h1").inner_text() == "Gary Bernhardt"
     page.locator("nav.crumbs a", has_text="Speakers").click()
     assert "letter=G" in page.url
+    shoot(page, "walk-speakers")
     entry = page.locator(".speakers-directory li", has_text="Gary Bernhardt")
     assert entry.count() == 1 and re.search(r"\d+ talks?", entry.inner_text())
     page.locator("nav[aria-label=Main] a", has_text="Tags").click()
