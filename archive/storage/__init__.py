@@ -29,7 +29,8 @@ from archive.storage.scans import Scans
 from archive.storage.search import SearchStore
 from archive.storage.sources import SourceStates
 from archive.storage.schema import SCHEMA_FILE, apply_schema, drop_keyspace, schema_statements, split_cql
-from archive.storage.session import RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version
+from archive.storage.session import (RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version,
+                                     quiet_batch_size_warnings)
 from archive.storage.writes import TalkWrites
 
 
@@ -39,6 +40,7 @@ class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans, Gene
 
 def connect(settings: Settings) -> Store:
     """Open this process's session to settings.keyspace and return a Store over it."""
+    quiet_batch_size_warnings()
     return Store(open_session(settings), settings)
 
 

@@ -7,6 +7,7 @@ statement, so one call's settings never leak into another's.
 """
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Any, Sequence
 
@@ -23,6 +24,25 @@ from archive.domain import SchemaMissing, WriteRefused
 RETRYABLE_ERRORS = (NoHostAvailable, Unavailable, ReadTimeout, WriteTimeout, OperationTimedOut)
 # What the node (or the driver, encoding a value) refuses for what a write holds: never retried.
 REFUSED = (InvalidRequest, ProtocolException, struct.error, TypeError, OverflowError)
+
+
+class _BatchSizeWarnings(logging.Filter):
+    """Drop the driver's log line for each batch over the node's *warning* threshold (5 KiB stock).
+
+    A talk's batch carries its row and notes, so most are over 5 KiB by design; every batch stays
+    under the *fail* threshold (archive.storage.writes.BATCH_BYTES), which is what matters.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (record.msg == "Server warning: %s" and args and str(args[0]).startswith("Batch "))
+
+
+def quiet_batch_size_warnings() -> None:
+    """Install the filter of the batch-size warnings on the driver's protocol logger, once."""
+    logger = logging.getLogger("cassandra.protocol")
+    if not any(isinstance(f, _BatchSizeWarnings) for f in logger.filters):
+        logger.addFilter(_BatchSizeWarnings())
 
 
 def refused(exc: BaseException) -> WriteRefused:

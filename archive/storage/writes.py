@@ -45,6 +45,31 @@ def talk_values(talk: Talk, day: date) -> tuple:
             datetime.now(timezone.utc))
 
 
+# Cassandra's stock guardrail refuses a batch over 50 KiB (batch_size_fail_threshold) and a
+# cluster run by someone else keeps it: one batch stays under 40 KiB of values, whatever a talk holds.
+BATCH_BYTES = 40 * 1024
+_ROW_OVERHEAD = 32  # per row and per value: clustering, timestamps, cell headers
+
+
+def row_bytes(values: Sequence) -> int:
+    """Return an upper estimate of the bytes one row's values take in a batch (its mutation size)."""
+    return _ROW_OVERHEAD + sum(_value_bytes(v) for v in values)
+
+
+def _value_bytes(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return len(value.encode()) + _ROW_OVERHEAD
+    if isinstance(value, (bytes, bytearray)):
+        return len(value) + _ROW_OVERHEAD
+    if isinstance(value, dict):
+        return sum(_value_bytes(k) + _value_bytes(v) for k, v in value.items()) + _ROW_OVERHEAD
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sum(_value_bytes(v) for v in value) + _ROW_OVERHEAD
+    return 8 + _ROW_OVERHEAD
+
+
 class TalkWrites(WritePipeline):
     """Talk, index, conference and tag-count writes."""
 
@@ -72,31 +97,60 @@ class TalkWrites(WritePipeline):
     def _batch(self) -> BatchStatement:
         return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
 
+    def _batches(self, rows: list[tuple[PreparedStatement, tuple]]) -> list[BatchStatement | BoundStatement]:
+        """Return the rows (in order) as LOGGED batches within BATCH_BYTES; a row larger than that
+        on its own is a statement of its own (the guardrail applies to batches, not to one write)."""
+        out: list[BatchStatement | BoundStatement] = []
+        batch, size = self._batch(), 0
+        for stmt, values in rows:
+            row = row_bytes(values)
+            if size and size + row > BATCH_BYTES:
+                out.append(batch)
+                batch, size = self._batch(), 0
+            if row > BATCH_BYTES:
+                out.append(BoundStatement(stmt, consistency_level=self.write_cl).bind(values))
+                continue
+            batch.add(stmt, values)
+            size += row
+        if size:
+            out.append(batch)
+        return out
+
     def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
                    wait: bool = True) -> None:
         """Write a talk's search rows, then the talk row, its index rows and the deletion of its stale
-        ones in one LOGGED batch.
+        ones in one LOGGED batch when they fit in BATCH_BYTES (most talks), else in order: the index
+        rows in LOGGED batches that fit, then the talk row alone.
 
         Search rows go first, one statement each: if the process dies before the batch, the talk
         row still holds the old version, so the next run computes the same search writes again.
-        With wait=False everything joins the write pipeline (see submit) and flush() waits for it.
+        The talk row is always written last for the same reason: until it is, the next run diffs
+        against the old version and writes everything again (rows of a version that a crash cut
+        short and a later edit replaced are orphans that rebuild-indexes deletes).
+        With wait=False everything joins the write pipeline (see submit) and flush() waits for it;
+        a talk too large for one batch is written with waits, so its talk row cannot overtake its
+        index rows.
         """
         self._loose(self.index_deletes(stale, batched=False) + self.talk_rows(talk, conference, day, keys, False),
                     wait)
-        batch = self._batch()
-        for stmt, values in self.index_deletes(stale, batched=True) + self.talk_rows(talk, conference, day, keys,
-                                                                                     batched=True):
-            batch.add(stmt, values)
-        self._execute(batch, wait)
+        deletes = self.index_deletes(stale, batched=True)
+        talk_row, *index_rows = self.talk_rows(talk, conference, day, keys, batched=True)
+        batches = self._batches(deletes + [talk_row] + index_rows)
+        if len(batches) == 1:
+            self._execute(batches[0], wait)
+            return
+        for statement in self._batches(deletes + index_rows) + self._batches([talk_row]):
+            self._execute(statement, wait=True)
 
     def delete_talk(self, conference_id: str, talk_id: str, keys: IndexKeys, wait: bool = True) -> None:
-        """Delete a talk's search rows, then the talk row and its index rows in one LOGGED batch."""
+        """Delete a talk's search rows, then its index rows and talk row in LOGGED batches (one when
+        they fit in BATCH_BYTES; else the talk row goes last, as in write_talk)."""
         self._loose(self.index_deletes(keys, batched=False), wait)
-        batch = self._batch()
-        batch.add(self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id))
-        for stmt, key in self.index_deletes(keys, batched=True):
-            batch.add(stmt, key)
-        self._execute(batch, wait)
+        rows = self.index_deletes(keys, batched=True)
+        rows.append((self._p("DELETE FROM talks WHERE conference_id = ? AND id = ?"), (conference_id, talk_id)))
+        batches = self._batches(rows)
+        for batch in batches:
+            self._execute(batch, wait=wait or len(batches) > 1)
 
     def _loose(self, rows: list[tuple[PreparedStatement, tuple]], wait: bool) -> None:
         """Write rows one statement each, at the write consistency: through the pipeline, or now."""

@@ -17,8 +17,10 @@ Tagger = Callable[[Talk], tuple[str, ...]]
 _WEAK_TITLES = frozenset({"keynote", "keynote talk", "lightning talk", "lightning talks", "panel", "tutorial", "talk",
                           "workshop", "opening keynote", "closing keynote"})
 
-# A talk and its index rows go in one LOGGED batch; Cassandra's default batch_size_fail_threshold
-# is 640 KiB, so one talk's notes (source + HTML) must stay well under it.
+# A talk row is one mutation (alone when it does not fit in a batch under Cassandra's stock 50 KiB
+# guardrail, see archive.storage.writes); its notes (source + HTML) are bounded so that a row stays
+# far below the largest mutation a node accepts (half its 32 MiB commit log segment) and pages
+# stay readable.
 MAX_TALK_NOTES_BYTES = 400 * 1024
 
 

@@ -100,8 +100,6 @@ concurrent_counter_writes: 8
 concurrent_compactors: 1
 file_cache_size: 64MiB
 networking_cache_size: 16MiB
-batch_size_warn_threshold: 512KiB
-batch_size_fail_threshold: 640KiB
 sasi_indexes_enabled: false
 materialized_views_enabled: false
 """

@@ -32,8 +32,9 @@ NODE_FUZZ = settings(
                            HealthCheck.function_scoped_fixture],
 )
 _numbers = itertools.count(1)
-# A talk inside every value limit whose index rows still make a batch far over the node's 640 KiB
-# (99 long speaker names copied into each of ~190 tag rows): only the node refuses it.
+# A talk inside every value limit whose index rows make megabytes, a hundred times the stock 50 KiB
+# batch guardrail (99 long speaker names copied into each of ~190 tag rows): the store writes it in
+# batches that fit, talk row last.
 NEAR_THE_LIMITS = json.dumps({
     "title": "Near every limit", "recorded": "2024-05-02",
     "speakers": [f"Person {chr(65 + i % 26)}{chr(65 + i // 26)} " + "x" * 280 for i in range(99)],

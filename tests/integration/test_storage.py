@@ -1,12 +1,14 @@
 """Storage round trips and clustering-key paging against the real Cassandra node."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
 
 from archive.indexes.tables import EMPTY_KEYS, index_day, index_keys
 from archive.domain import Conference, Link, NotFound, Speaker, Talk, talk_id
+from tests.integration.test_import import index_audit
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +150,33 @@ def test_leases_exclude_each_other_and_release_only_by_owner(clean_store):
     import time
     time.sleep(2.2)  # a crashed holder's lease expires by TTL
     assert store.acquire_lease("reimport", "c", 30)
+
+
+def test_the_node_keeps_cassandras_stock_batch_guardrails(store):
+    # A cluster run by someone else keeps these; the local node must not hide a batch that only it accepts.
+    rows = {r["name"]: r["value"] for r in store.query(
+        "SELECT name, value FROM system_views.settings WHERE name IN ('batch_size_fail_threshold', "
+        "'batch_size_warn_threshold')")}
+    assert rows == {"batch_size_fail_threshold": "50KiB", "batch_size_warn_threshold": "5KiB"}
+
+
+def test_a_talk_far_over_one_batch_is_written_whole_and_edited_and_deleted_cleanly(clean_store, caplog):
+    store = clean_store
+    notes = "<p>" + "word " * 75_000 + "</p>"  # 375 KiB: the talk row alone is seven times the guardrail
+    big = dataclasses.replace(
+        make_talk("Near every limit", 1, date(2012, 3, 9), tags=[f"tag-{i:03d}-" + "y" * 90 for i in range(190)],
+                  speakers=[f"Person {i:02d} " + "x" * 280 for i in range(99)]),
+        notes_source=notes, notes_html=notes, word_count=75_000)
+    assert sum(len(t) for t in big.tags) * len(big.speakers) > 50 * 1024  # the index rows alone are far over too
+    write(store, big)
+    assert store.get_talk(big.id) == big
+    assert index_audit(store).clean()
+    smaller = dataclasses.replace(big, tags=big.tags[:3], speakers=big.speakers[:2], notes_html="<p>short</p>")
+    write(store, smaller, old=big)
+    assert store.get_talk(big.id) == smaller and index_audit(store).clean()
+    keys = index_keys(smaller, index_day(smaller, CONF))
+    store.delete_talk(CONF.id, smaller.id, keys)
+    with pytest.raises(NotFound):
+        store.get_talk(big.id)
+    assert index_audit(store).clean() and not store.talks_by_tag(big.tags[0]).rows
+    assert not [r for r in caplog.records if "Batch" in r.getMessage()]  # the expected size warnings are quiet
