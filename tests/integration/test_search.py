@@ -173,11 +173,11 @@ def test_cut_slices_are_settled_from_the_talks_own_terms_on_the_node(seeded, mon
     talks = {t.id: t for t, _ in seeded.all_stored_talks()}
     own = {tid: impacts(t) for tid, t in talks.items()}
     some = sorted(talks)[:60]
-    asked = ["python", "test", "talk", "no-such-term"]
+    asked = ["python", "test", "code", "no-such-term"]
     read = {tid: found for tid, found in seeded.term_impacts(some, asked).items() if found}
     assert read == {tid: {t: own[tid][t] for t in asked if t in own[tid]} for tid in some
                     if any(t in own[tid] for t in asked)}
-    for text in ("python testing ", "talk python ", "web django "):
+    for text in ("python testing ", "code python ", "web django "):
         expected = {tid for tid, imp in own.items() if set(terms(text)) <= set(imp)}
         assert set(ids(text, seeded, limit=500)) == expected and len(expected) > 3, text
         monkeypatch.setattr(engine, "SLICE", 3)
