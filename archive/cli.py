@@ -10,6 +10,29 @@ from archive.tooling.node import LocalNode, NodeError
 from archive.sources import SourceConfigError
 
 
+def _cluster(args, settings) -> int:
+    from archive.tooling.cluster import LocalCluster
+
+    cluster = LocalCluster(settings, args.nodes)
+    if args.action == "start":
+        seconds = cluster.start()
+        print(f"{cluster.size} nodes up and normal after {seconds:.0f} s; use them with:")
+        client = cluster.client_settings()
+        print(f'  NOTES_CASSANDRA_HOSTS={",".join(client.cassandra_hosts)} NOTES_CASSANDRA_PORT={client.cassandra_port} '
+              f'NOTES_REPLICATION="{client.replication}" NOTES_READ_CONSISTENCY=LOCAL_QUORUM '
+              f'NOTES_WRITE_CONSISTENCY=LOCAL_QUORUM')
+    elif args.action == "stop":
+        cluster.stop()
+    else:
+        rows = cluster.status()
+        print(f"{'address':11} {'state':5} {'load':>12} {'cql':4} {'pid':>7} {'rss':>8}")
+        for r in rows:
+            print(f"{r.address:11} {r.state:5} {r.load:>12} {'yes' if r.answering else 'no':4} {r.pid or '-':>7} "
+                  f"{f'{r.rss_mb:.0f} MiB' if r.rss_mb else '-':>8}")
+        return 0 if all(r.state == "UN" and r.answering for r in rows) else 1
+    return 0
+
+
 def _node(args, settings) -> int:
     node = LocalNode(settings)
     if args.action == "start":
@@ -241,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("action", choices=["start", "stop", "status", "logs", "provision"])
     node.add_argument("--lines", type=int, default=40, help="lines of log to show (logs)")
     node.set_defaults(func=_node)
+    cluster = sub.add_parser("cluster", help="run a local cluster of N nodes on 127.0.0.1..N (RF 3)")
+    cluster.add_argument("action", choices=["start", "stop", "status"])
+    cluster.add_argument("--nodes", type=int, default=None, help="how many nodes (default NOTES_CLUSTER_NODES, 3)")
+    cluster.set_defaults(func=_cluster)
     schema = sub.add_parser("schema", help="apply schema.cql")
     schema.add_argument("action", choices=["apply"])
     schema.set_defaults(func=_schema)

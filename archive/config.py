@@ -46,6 +46,12 @@ class Settings:
     node_heap: str = _setting("NOTES_NODE_HEAP", "1G")
     node_storage_port: int = _setting("NOTES_NODE_STORAGE_PORT", 7000, int)
     node_jmx_port: int = _setting("NOTES_NODE_JMX_PORT", 7199, int)
+    cluster_nodes: int = _setting("NOTES_CLUSTER_NODES", 3, int)
+    cluster_dir: Path = _setting("NOTES_CLUSTER_DIR", PROJECT_ROOT / "var" / "cluster", Path)
+    cluster_port: int = _setting("NOTES_CLUSTER_PORT", 9142, int)
+    cluster_storage_port: int = _setting("NOTES_CLUSTER_STORAGE_PORT", 7100, int)
+    cluster_jmx_port: int = _setting("NOTES_CLUSTER_JMX_PORT", 7300, int)  # node i uses this + i
+    cluster_heap: str = _setting("NOTES_CLUSTER_HEAP", "512M")
     broker_url: str = _setting("NOTES_BROKER_URL", "redis://127.0.0.1:6379/0")
     result_backend: str = _setting("NOTES_RESULT_BACKEND", "redis://127.0.0.1:6379/1")
     secret_key: str = _setting("NOTES_SECRET_KEY", "dev-only-secret-change-me")

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from cassandra import ConsistencyLevel, InvalidRequest, OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy, WhiteListRoundRobinPolicy
 from cassandra.protocol import ProtocolException
 from cassandra.query import BoundStatement, PreparedStatement, dict_factory
 
@@ -67,9 +67,16 @@ def cluster_for(settings: Settings, timeout: float | None = None) -> Cluster:
     )
 
 
-def probe_release_version(settings: Settings, timeout: float = 5.0) -> str | None:
-    """Return release_version from system.local, or None when no node answers."""
-    cluster = cluster_for(settings, timeout=timeout)
+def probe_release_version(settings: Settings, timeout: float = 5.0, host: tuple[str, int] | None = None) -> str | None:
+    """Return release_version from system.local, or None when no node answers (with host: asked of
+    that node alone, never routed to another node of its cluster)."""
+    if host is None:
+        cluster = cluster_for(settings, timeout=timeout)
+    else:
+        profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([host[0]]), row_factory=dict_factory,
+                                   request_timeout=timeout)
+        cluster = Cluster([host[0]], port=host[1], execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                          protocol_version=5, connect_timeout=timeout)
     try:
         session = cluster.connect()
         row = session.execute("SELECT release_version FROM system.local").one()

@@ -77,9 +77,9 @@ JVM17_OPTIONS = """
 
 YAML_TEMPLATE = """\
 # Written by `notes-archive node start`; edit archive/tooling/node.py, not this file.
-cluster_name: notes_archive_local
+cluster_name: {cluster_name}
 num_tokens: 16
-allocate_tokens_for_local_replication_factor: 1
+allocate_tokens_for_local_replication_factor: {replication}
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 endpoint_snitch: SimpleSnitch
 commitlog_sync: periodic
@@ -87,9 +87,10 @@ commitlog_sync_period: 10000ms
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:{storage_port}"
-listen_address: 127.0.0.1
-rpc_address: 127.0.0.1
+      - seeds: "{seeds}"
+listen_address: {address}
+rpc_address: {address}
+auto_bootstrap: false
 storage_port: {storage_port}
 native_transport_port: {native_port}
 start_native_transport: true
@@ -140,13 +141,21 @@ class NodeStatus:
 class LocalNode:
     """One local Cassandra node living in settings.node_dir."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, address: str = "127.0.0.1", home: Path | None = None,
+                 ports: tuple[int, int, int] | None = None, seeds: str | None = None, lib: Path | None = None,
+                 cluster_name: str = "notes_archive_local", replication: int = 1, heap: str | None = None):
         self.settings = settings
-        self.home = settings.node_dir
-        self.lib = self.home / "lib"
+        self.address = address
+        self.home = home or settings.node_dir
+        self.lib = lib or self.home / "lib"
         self.conf = self.home / "conf"
         self.logs = self.home / "logs"
         self.pidfile = self.home / "node.pid"
+        # (native transport, storage, JMX): the settings' single node unless a cluster says otherwise
+        self.native_port, self.storage_port, self.jmx_port = ports or (
+            settings.cassandra_port, settings.node_storage_port, settings.node_jmx_port)
+        self.seeds = seeds or f"{address}:{self.storage_port}"
+        self.cluster_name, self.replication, self.heap = cluster_name, replication, heap or settings.node_heap
 
     # -- provisioning -------------------------------------------------------------------------
     def java(self) -> str:
@@ -195,18 +204,16 @@ class LocalNode:
         """Write cassandra.yaml, logback.xml and jvm options under conf/ (always regenerated)."""
         self.conf.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
-        s = self.settings
-        (self.conf / "cassandra.yaml").write_text(
-            YAML_TEMPLATE.format(storage_port=s.node_storage_port, native_port=s.cassandra_port)
-        )
+        (self.conf / "cassandra.yaml").write_text(YAML_TEMPLATE.format(
+            storage_port=self.storage_port, native_port=self.native_port, address=self.address, seeds=self.seeds,
+            cluster_name=self.cluster_name, replication=self.replication))
         (self.conf / "logback.xml").write_text(LOGBACK)
         (self.conf / "jvm17-server.options").write_text("\n".join(self.jvm_args()) + "\n")
 
     def jvm_args(self) -> list[str]:
         """Return the JVM arguments of the node (heap, flags, system properties, classpath)."""
-        s = self.settings
         jamm = next(iter(sorted(self.lib.glob("jamm-*.jar"))), None)
-        args = [f"-Xms{s.node_heap}", f"-Xmx{s.node_heap}", f"-XX:HeapDumpPath={self.home}"]
+        args = [f"-Xms{self.heap}", f"-Xmx{self.heap}", f"-XX:HeapDumpPath={self.home}"]
         args += JVM17_OPTIONS
         if jamm:
             args.append(f"-javaagent:{jamm}")
@@ -216,7 +223,7 @@ class LocalNode:
             f"-Dcassandra.logdir={self.logs}",
             f"-Dlogback.configurationFile={self.conf / 'logback.xml'}",
             "-Dcassandra-foreground=yes",
-            f"-Dcassandra.jmx.local.port={s.node_jmx_port}",
+            f"-Dcassandra.jmx.local.port={self.jmx_port}",
             "-Dcom.sun.management.jmxremote.authenticate=false",
             "-Dcassandra.skip_wait_for_gossip_to_settle=0",
             "-Dcassandra.ring_delay_ms=1000",
@@ -228,6 +235,12 @@ class LocalNode:
         return args
 
     # -- lifecycle ----------------------------------------------------------------------------
+    def version(self, timeout: float = 5.0) -> str | None:
+        """Return this node's release_version, asked of this node alone, or None if it does not answer."""
+        from archive import storage  # the only module that speaks CQL
+
+        return storage.probe_release_version(self.settings, timeout=timeout, host=(self.address, self.native_port))
+
     def pid(self) -> int | None:
         """Return the pid of our running node, or None (a stale pidfile is removed)."""
         try:
@@ -242,23 +255,22 @@ class LocalNode:
     def start(self, log=print) -> float:
         """Start the node unless it runs already; wait until CQL answers; return seconds taken."""
         t0 = time.monotonic()
-        s = self.settings
-        if self.pid() and release_version(s, timeout=5):
-            log(f"node already running (pid {self.pid()}) on 127.0.0.1:{s.cassandra_port}")
+        if self.pid() and self.version(timeout=5):
+            log(f"node already running (pid {self.pid()}) on {self.address}:{self.native_port}")
             return 0.0
-        if not self.pid() and port_busy(s.cassandra_port):
-            version = release_version(s, timeout=5)
+        if not self.pid() and port_busy(self.native_port, self.address):
+            version = self.version(timeout=5)
             if version:
-                log(f"Cassandra {version} already answers on 127.0.0.1:{s.cassandra_port} "
+                log(f"Cassandra {version} already answers on {self.address}:{self.native_port} "
                     f"(not started from {self.home}); using it")
                 return 0.0
         java = self.java()
         if not self.pid():
-            for name, port in (("native transport", s.cassandra_port), ("storage", s.node_storage_port),
-                               ("JMX", s.node_jmx_port)):
-                if port_busy(port):
+            for name, port, host in (("native transport", self.native_port, self.address),
+                                     ("storage", self.storage_port, self.address), ("JMX", self.jmx_port, "127.0.0.1")):
+                if port_busy(port, host):
                     raise NodeError(
-                        f"port {port} ({name}) on 127.0.0.1 is already in use by another process: "
+                        f"port {port} ({name}) on {host} is already in use by another process: "
                         f"stop it or choose another port (NOTES_CASSANDRA_PORT, NOTES_NODE_STORAGE_PORT, "
                         f"NOTES_NODE_JMX_PORT)"
                     )
@@ -272,7 +284,7 @@ class LocalNode:
             )
             stdout.close()
             self.pidfile.write_text(str(proc.pid))
-            log(f"started Cassandra (pid {proc.pid}); waiting for CQL on 127.0.0.1:{s.cassandra_port} ...")
+            log(f"started Cassandra (pid {proc.pid}); waiting for CQL on {self.address}:{self.native_port} ...")
         self.wait_ready(time.monotonic() + START_TIMEOUT)
         return time.monotonic() - t0
 
@@ -282,8 +294,8 @@ class LocalNode:
             pid = self.pid()
             if pid is None:
                 raise NodeError("Cassandra exited during start-up:\n" + self.log_tail())
-            if port_busy(self.settings.cassandra_port):
-                version = release_version(self.settings, timeout=5)
+            if port_busy(self.native_port, self.address):
+                version = self.version(timeout=5)
                 if version:
                     return version
             time.sleep(0.5)
@@ -309,7 +321,7 @@ class LocalNode:
     def status(self) -> NodeStatus:
         """Report whether the node runs, answers CQL, its version and its resident memory."""
         pid = self.pid()
-        version = release_version(self.settings, timeout=5) if port_busy(self.settings.cassandra_port) else None
+        version = self.version(timeout=5) if port_busy(self.native_port, self.address) else None
         return NodeStatus(pid, pid is not None, version is not None, version, rss_mb(pid) if pid else None)
 
     def log_tail(self, lines: int = 40) -> str:
