@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from archive.config import Settings
-from archive.tooling.node import START_TIMEOUT, LocalNode, NodeError, rss_mb
+from archive.tooling.node import JVM17_OPTIONS, START_TIMEOUT, LocalNode, NodeError, rss_mb
 
 CLUSTER_NAME = "notes_archive_cluster"
 
@@ -89,7 +89,13 @@ class LocalCluster:
     def nodetool(self, *args: str, node: int = 1, timeout: float = 60) -> str:
         """Run nodetool (its class is in the jars) against a node's JMX port; return its output."""
         target = self.nodes[node - 1]
-        cmd = [target.java(), "-Xmx128m", "-cp", f"{target.lib}/*", "org.apache.cassandra.tools.NodeTool",
+        opens = [a for a in JVM17_OPTIONS if a.startswith(("--add-", "-Djava.net"))]  # as the daemon: Java 17
+        quiet = self.home / "nodetool-logback.xml"  # the jars' default logs netty at DEBUG into the output
+        if not quiet.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            quiet.write_text('<configuration><root level="OFF"/></configuration>\n')
+        cmd = [target.java(), "-Xmx128m", *opens, f"-Dlogback.configurationFile={quiet}", "-cp", f"{target.lib}/*",
+               "org.apache.cassandra.tools.NodeTool",
                "-h", "127.0.0.1", "-p", str(target.jmx_port), *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
