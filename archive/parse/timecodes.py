@@ -9,27 +9,17 @@ import html
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from archive.formats.timecode import parse_timecode
+
 # "(05:30)", "(1:02:03)", and the "(00:22 / 36:22 into the video)" variant of the PyCon notes.
 TIMECODE = re.compile(
     r"\((?P<code>(?:\d{1,2}:)?\d{1,3}:\d{2})(?P<rest>\s*/\s*\d{1,2}:\d{2}(?::\d{2})?[^()<>]{0,30})?\)"
 )
-_CODE = re.compile(r"(?:(\d{1,2}):)?(\d{1,3}):(\d{2})")
 _YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com"}
 # Links, code and scripts keep their text as it is: a time code there is not ours to link.
 _SKIP_TAGS = {"a", "pre", "code", "script", "style", "textarea", "title"}
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)")
-
-
-def parse_timecode(code: str) -> int | None:
-    """Return the seconds of "mm:ss" or "h:mm:ss", or None when it is not a valid time code."""
-    match = _CODE.fullmatch(code.strip())
-    if not match:
-        return None
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    if seconds >= 60 or (match.group(1) and minutes >= 60):
-        return None
-    return hours * 3600 + minutes * 60 + seconds
 
 
 def parse_duration(text: str) -> int | None:

@@ -21,6 +21,7 @@ from typing import Iterable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from archive.domain import Link
+from archive.formats.timecode import CODE, code_seconds
 
 _YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com",
                             "youtube-nocookie.com", "www.youtube-nocookie.com"})
@@ -205,19 +206,14 @@ def video_url_at(url: str, seconds: int) -> str:
 # The anchors archive.parse.timecodes.link_timecodes writes, as the sanitiser keeps them; their
 # text starts with the time code itself: "(00:19)", "(1:02:03)", "(00:22 / 36:22 into the video)".
 _TIMECODE_ANCHOR = re.compile(r'(<a\b[^>]*\bclass="(?:[^"]*\s)?timecode(?:\s[^"]*)?"[^>]*>)([^<]*)(</a>)', re.I)
-_ANCHOR_CODE = re.compile(r"\(\s*(?:(\d{1,2}):)?(\d{1,3}):(\d{2})(?!\d)")
+_ANCHOR_CODE = re.compile(r"\(\s*" + CODE.pattern + r"(?!\d)")
 _HREF = re.compile(r'\shref="[^"]*"', re.I)
 
 
 def timecode_seconds(text: str) -> int | None:
     """Return the seconds of the time code a time-code link's text starts with, or None."""
     match = _ANCHOR_CODE.match(html.unescape(text).strip())
-    if not match:
-        return None
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    if seconds >= 60 or (match.group(1) and minutes >= 60):
-        return None
-    return hours * 3600 + minutes * 60 + seconds
+    return code_seconds(match) if match else None
 
 
 def retarget_timecodes(fragment: str, video_url: str | None) -> str:

@@ -11,6 +11,7 @@ import pytest
 from archive.config import PROJECT_ROOT
 from archive.domain import TALK_KINDS, fold
 from archive.service.runner import run_import
+from archive.talks.videos import timecode_seconds
 from tests.e2e.test_browser import browser, shoot  # noqa: F401 - fixture
 from tests.web_fixtures import gunicorn, server_env, truncate_all, web_settings  # noqa: F401 - fixtures
 
@@ -91,14 +92,6 @@ def test_a_reader_walks_from_the_home_page_to_a_tag(page, store):
     page.locator("ul.cloud a").first.click()
     assert page.locator("h1").inner_text().startswith("Talks tagged")
     assert page.locator("a.talk-title").count() > 0
-
-
-def timecode_seconds(text: str) -> int:
-    parts = [int(p) for p in re.findall(r"\d+", text.split("/")[0])]
-    seconds = 0
-    for part in parts:
-        seconds = seconds * 60 + part
-    return seconds
 
 
 def test_an_old_talk_url_redirects_to_the_talk(page, archive_server):

@@ -15,6 +15,7 @@ from celery import Celery
 from archive.domain import NotFound
 from archive.domain.runs import recent_months
 from tests.gitrepos import Daemon, Remote, notes
+from tests.integration.test_jobs import wait_for
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,16 +23,6 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER_DB, BACKEND_DB = 11, 12  # test_jobs.py uses 13 and 14
 INTERVAL = 3.0
 TALK = "gitconf-2024--talk-number-{}-about-{}"
-
-
-def wait_for(predicate, timeout: float, what: str, every: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def exists(store, talk_id: str) -> bool:
