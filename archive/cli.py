@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from archive.config import load_settings, settings_table
 from archive.tooling.node import LocalNode, NodeError
 from archive.sources import SourceConfigError
+
+
+def _cluster_env(cluster) -> dict[str, str]:
+    """The NOTES_* variables that point the archive at a local cluster (LocalCluster.client_settings)."""
+    client = cluster.client_settings()
+    return {"NOTES_CASSANDRA_HOSTS": ",".join(client.cassandra_hosts), "NOTES_CASSANDRA_PORT": str(client.cassandra_port),
+            "NOTES_REPLICATION": client.replication, "NOTES_READ_CONSISTENCY": client.read_consistency,
+            "NOTES_WRITE_CONSISTENCY": client.write_consistency}
 
 
 def _cluster(args, settings) -> int:
@@ -17,10 +26,12 @@ def _cluster(args, settings) -> int:
     if args.action == "start":
         seconds = cluster.start()
         print(f"{cluster.size} nodes up and normal after {seconds:.0f} s; use them with:")
-        client = cluster.client_settings()
-        print(f'  NOTES_CASSANDRA_HOSTS={",".join(client.cassandra_hosts)} NOTES_CASSANDRA_PORT={client.cassandra_port} '
-              f'NOTES_REPLICATION="{client.replication}" NOTES_READ_CONSISTENCY=LOCAL_QUORUM '
-              f'NOTES_WRITE_CONSISTENCY=LOCAL_QUORUM')
+        print("  " + " ".join(f"{name}={shlex.quote(value)}" for name, value in _cluster_env(cluster).items()))
+        print("(or: eval \"$(notes-archive cluster env)\"; bin/run --cluster does both)")
+    elif args.action == "env":
+        # Shell exports pointing every process of the archive (web, worker, beat, the CLI) at the cluster.
+        for name, value in _cluster_env(cluster).items():
+            print(f"export {name}={shlex.quote(value)}")
     elif args.action == "stop":
         cluster.stop()
     else:
@@ -265,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("--lines", type=int, default=40, help="lines of log to show (logs)")
     node.set_defaults(func=_node)
     cluster = sub.add_parser("cluster", help="run a local cluster of N nodes on 127.0.0.1..N (RF 3)")
-    cluster.add_argument("action", choices=["start", "stop", "status"])
+    cluster.add_argument("action", choices=["start", "stop", "status", "env"],
+                         help="env prints shell exports that point the archive at the cluster")
     cluster.add_argument("--nodes", type=int, default=None, help="how many nodes (default NOTES_CLUSTER_NODES, 3)")
     cluster.set_defaults(func=_cluster)
     schema = sub.add_parser("schema", help="apply schema.cql")
