@@ -6,8 +6,11 @@ benchmark also read tables whole and run their own prepared statements here.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from typing import Any, Iterable, Sequence
+
+from cassandra import OperationTimedOut, ReadFailure, ReadTimeout
 
 from archive.domain import Conference, Talk
 from archive.storage.rows import conference_from_row, stored_talk, to_date
@@ -68,6 +71,50 @@ class Scans(StoreBase):
         """Return every speaker slug with talks, and every one the directory lists (it may have none left)."""
         return ({r["speaker"] for r in self._rows("SELECT DISTINCT speaker FROM talks_by_speaker")}
                 | {r["slug"] for r in self.scan_by_token("speakers_by_prefix", "prefix", ("slug",))})
+
+    def partition_key(self, table: str) -> list[str]:
+        """Return a table's partition key columns in order, as the keyspace's schema has them now."""
+        rows = self._rows("SELECT column_name, kind, position FROM system_schema.columns"
+                          " WHERE keyspace_name = ? AND table_name = ?", (self.settings.keyspace, table))
+        return [r["column_name"] for r in sorted(rows, key=lambda r: r["position"]) if r["kind"] == "partition_key"]
+
+    def partition_sizes(self, table: str, batch: int = 200, timeout: float = 600,
+                        attempts: int = 4) -> Iterable[tuple[tuple, int]]:
+        """Yield (partition key values, rows) for every partition of a table, in token order (benchmarks).
+
+        A full scan: GROUP BY on the whole partition key needs no filtering, and the node counts each
+        group through internal pages as long as the request's page size. The driver's paging of GROUP BY
+        answers is refused by Cassandra 5.0 ("Invalid value for the paging state" on the second page),
+        so each request is one page of `batch` groups, and the next starts after the token of the last
+        group but one: the last is counted again in full, in case it was cut. A request that times out
+        or fails on the node (seen once on a loaded shared machine, with nothing in the node's log) is
+        sent again, up to `attempts` times in all: it only reads.
+        """
+        key = self.partition_key(table)
+        _checked(table, *key)
+        columns = ", ".join(key)
+        cql = (f"SELECT token({columns}) AS token_, {columns}, COUNT(*) AS n FROM {table}"
+               f" WHERE token({columns}) > ? GROUP BY {columns} LIMIT ?")
+        after, batch = MIN_TOKEN, max(2, batch)  # Murmur3 never gives a key the minimum token
+        while True:
+            rows = self._read_retrying(self._bound(cql, (after, batch), fetch_size=batch + 1), timeout, attempts)
+            done = len(rows) < batch
+            for row in rows if done else rows[:-1]:
+                yield tuple(row[c] for c in key), row["n"]
+            if done:
+                return
+            after = rows[-2]["token_"]
+
+    def _read_retrying(self, bound, timeout: float, attempts: int) -> list[dict]:
+        """Run one read and return its first page, sending it again after a timeout."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.session.execute(bound, timeout=timeout).current_rows
+            except (ReadTimeout, ReadFailure, OperationTimedOut):
+                if attempt == attempts:
+                    raise
+                time.sleep(2 * attempt)
+        return []
 
     def scan(self, table: str, columns: str = "*", fetch_size: int = 1000) -> Iterable[dict]:
         """Yield every row of a table (one full read, paged by the driver; tests and digests)."""
