@@ -32,3 +32,10 @@ def test_partition_sizes_count_every_row_of_every_partition_across_batches(clean
             assert sum(n for _, n in sizes) == rows, (name, batch)
             assert sorted(k for k, _ in sizes) == sorted(distinct), (name, batch)
     assert dict(store.partition_sizes("conferences")) == {(f"conf-{i}",): 1 for i in range(7)}
+    # The way round a partition too large for a range read's pages: each partition counted alone, by key.
+    for name in store.tables():
+        alone, after = [], -(2**63)
+        while (found := store.count_next_partition(name, store.partition_key(name), after, 60)) is not None:
+            after, key, n = found
+            alone.append((key, n))
+        assert alone == list(store.partition_sizes(name)), name
