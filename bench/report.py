@@ -152,8 +152,9 @@ def partitions_section(p: dict | None) -> list[str]:
            f"against {p['row_limit']:,} rows and {_bytes(p['byte_limit'])}. The factor is {p['target_talks']:,} / "
            f"{p['talks']:,} talks, or / {real:,} for the tables the synthetic copies leave out (search, documents, "
            "source_talks: they hold the real talks only). Linear is pessimistic for a table whose partitions "
-           "multiply with the talks instead of growing (one per talk or per conference), and the copies repeat the "
-           "catalogue's dates, so a per-month bucket grows here as it would not over real years. "
+           "multiply with the talks instead of growing (one per talk or per conference), for sets that grow slower "
+           "than the talks (tags, search terms: the vocabulary), and because the copies repeat the catalogue's dates, "
+           "for a per-month bucket, which grows here as it would not over real years. "
            f"Measured in {p['seconds']:.0f} s.", "",
            "| table | partition key | partitions | largest (rows, key) | median rows | max bytes | mean bytes | "
            "live bytes | x | largest at 10M: rows, bytes | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
