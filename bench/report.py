@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -50,6 +51,15 @@ def targets(r: dict) -> list[tuple[str, str, str]]:
         naive = big["allow_filtering_tag"]["p50_ms"] / big["pages"]["tag_largest"]["p50_ms"]
         rows.append((f"tag page >= 20x faster than ALLOW FILTERING at {big['label']}", f"{naive:.0f}x (p50)",
                      _verdict(naive >= 20)))
+    parts = r.get("partitions")
+    if parts and parts["tables"]:
+        big = max(parts["tables"], key=lambda t: t["largest_rows"])
+        rows.append((f"no partition over {parts['row_limit']:,} rows at {parts['talks']:,} talks",
+                     f"largest: {big['table']}, {big['largest_rows']:,} rows (`{big['largest_key']}`)",
+                     _verdict(big["largest_rows"] <= parts["row_limit"])))
+        over = [t["table"] for t in parts["tables"] if t.get("verdict", "within") != "within"]
+        rows.append(("every table's largest partition within bounds at 10M talks (linear)",
+                     f"over: {', '.join(over)}" if over else "all within", _verdict(not over)))
     web = r.get("web")
     if web:
         for page, w in web["pages"].items():
@@ -115,7 +125,92 @@ def markdown(r: dict) -> str:
             out.append(f"| {name} (`{w['path']}`) | {a['requests_per_s']:.0f} | {a['errors']} | {a['p99_ms']} | "
                        f"{u.get('requests_per_s', 0):.0f} | {u.get('p99_ms')} | "
                        f"{s['requests_per_s']:.0f} | {w['ratio_to_static']:.2f} |")
+    out += partitions_section(r.get("partitions")) + cluster_section(r.get("cluster"))
     return "\n".join(out) + "\n"
+
+
+def _bytes(n: int | None) -> str:
+    """Return a byte count in the largest unit that keeps it above 1 (decimal: kB, MB, GB)."""
+    if n is None:
+        return "-"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def partitions_section(p: dict | None) -> list[str]:
+    """The partitions step's table: per table of the keyspace, today and extrapolated to 10M talks."""
+    if not p:
+        return []
+    real = p.get("real_talks", p["talks"])
+    out = ["", f"## Partition sizes (keyspace `{p['keyspace']}`, {p['talks']:,} talks; step `partitions`)", "",
+           "Rows per partition from a paged `GROUP BY` on each table's partition key as the schema has it "
+           "(`system_schema.columns`); bytes from `nodetool tablestats` after a flush (the sstables' "
+           "histograms, uncompressed, per sstable: a partition spread over several sstables counts in each). "
+           f"The last columns scale the largest partition linearly to {p['target_talks']:,} talks and hold it "
+           f"against {p['row_limit']:,} rows and {_bytes(p['byte_limit'])}. The factor is {p['target_talks']:,} / "
+           f"{p['talks']:,} talks, or / {real:,} for the tables the synthetic copies leave out (search, documents, "
+           "source_talks: they hold the real talks only). Linear is pessimistic for a table whose partitions "
+           "multiply with the talks instead of growing (one per talk or per conference), for sets that grow slower "
+           "than the talks (tags, search terms: the vocabulary), and because the copies repeat the catalogue's dates, "
+           "for a per-month bucket, which grows here as it would not over real years. "
+           f"Measured in {p['seconds']:.0f} s.", "",
+           "| table | partition key | partitions | largest (rows, key) | median rows | max bytes | mean bytes | "
+           "live bytes | x | largest at 10M: rows, bytes | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for t in p["tables"]:
+        scaled = (f"{t['largest_rows_at_target']:,}, {_bytes(t['max_bytes_at_target'])}" if "verdict" in t else "-")
+        factor = f"{p['target_talks'] / t['scaled_from']:.0f}" if t.get("scaled_from") else "-"
+        out.append(f"| {t['table']} | {', '.join(t['partition_key'])} | {t['partitions']:,} | "
+                   f"{t['largest_rows']:,} (`{t['largest_key']}`) | {t['median_rows']:,} | {_bytes(t.get('max_bytes'))} | "
+                   f"{_bytes(t.get('mean_bytes'))} | {_bytes(t.get('live_bytes'))} | {factor} | {scaled} | "
+                   f"{t.get('verdict', '-')} |")
+    return out
+
+
+def cluster_section(c: dict | None) -> list[str]:
+    """The cluster step's tables: the single node and the cluster side by side, and their ratio."""
+    if not c:
+        return []
+    v, ratio = c["variants"], c.get("ratios", {})
+    names = [n for n in ("single", "single_quorum", "cluster", "cluster_one") if n in v]
+    label = {n: f"{n} (RF {_rf(v[n]['replication'])}, reads {v[n]['read_consistency']}, writes "
+                f"{v[n]['write_consistency']})" for n in names}
+    out = ["", f"## Cluster ({c['nodes']} nodes, RF 3) beside the single node (step `cluster`)", "",
+           f"The same slice of the catalogue ({c['events']} events, at least {c['min_talks']} talks) imported "
+           "through the archive service into a fresh keyspace on each, then re-imported unchanged, then "
+           f"{c['requests']} uncached requests per page through the Flask test client (render cache off). "
+           "`single_quorum` is the single node at the cluster's consistency (LOCAL_QUORUM on RF 1 is one "
+           "replica), so `cluster` against it is the price of the cluster and RF 3 alone; `cluster_one` reads "
+           "the cluster's keyspace at LOCAL_ONE, so against `cluster` it is the price of quorum reads. "
+           "**All the nodes (the single node and the cluster's three) share the machine's "
+           "cores: the cluster's figures measure coordination and replication overhead on one machine, not "
+           f"the throughput of three machines.** Cluster start: {c['start_seconds']} s.", "",
+           "| variant | talks | import s | talks/s | no-op re-import s | no-op writes (all nodes) |",
+           "|---|---|---|---|---|---|"]
+    for n in names:
+        imp = v[n].get("import")
+        if imp:
+            out.append(f"| {label[n]} | {imp['talks']} | {imp['seconds']} | {imp['talks_per_s']} | "
+                       f"{imp['noop']['seconds']} | {imp['noop']['node_writes']} |")
+    pages = list(v["single"]["pages"]) if "single" in v else []
+    out += ["", "Page latency, server side, ms (p50 / p99), and cluster / single:", "",
+            "| page | " + " | ".join(names) + " | cluster / single p50, p99 |", "|---|" + "---|" * (len(names) + 1)]
+    for page in pages:
+        cells = [f"{v[n]['pages'][page]['p50_ms']:.2f} / {v[n]['pages'][page]['p99_ms']:.2f}" for n in names]
+        r = ratio.get(page)
+        out.append(f"| {page} (`{v['single']['pages'][page]['url']}`) | " + " | ".join(cells) + " | "
+                   + (f"{r['p50_ms']:.2f}x, {r['p99_ms']:.2f}x" if r else "-") + " |")
+    if ratio:
+        out += ["", f"Import rate cluster / single: {ratio['talks_per_s']:.2f}x; no-op re-import seconds cluster / "
+                    f"single: {ratio['noop_seconds']:.2f}x."]
+    return out
+
+
+def _rf(replication: str) -> str:
+    """Return the replication factor written in a replication map (the first value that is a number)."""
+    found = re.search(r":\s*'?(\d+)", replication)
+    return found.group(1) if found else "?"
 
 
 def chart(r: dict, path: Path) -> None:

@@ -11,6 +11,11 @@ One run measures, on the local node:
 4. web throughput under gunicorn with wrk, next to the same gunicorn serving saved static copies;
 5. search (issue 14, bench/search.py): latency at each size beside the raw-read floor and SQLite FTS5,
    and the top-10 overlap with FTS5; it reuses the import step's keyspace for the whole catalogue.
+6. partitions (issue 18, bench/partitions.py): per table of a keyspace (the reads step's, ~196k talks),
+   the partitions, the largest and median in rows, the sstables' bytes, and the largest at 10M talks;
+7. cluster (issue 18, bench/cluster.py): a slice of the catalogue imported, re-imported and its pages
+   timed on the single node and on a local three-node cluster at RF 3, side by side.
+Steps: --skip STEP, or --only STEP (repeatable): import, search, reads, web, partitions, cluster.
 Results: bench/results/results.json, results.md and latency.png (see bench/report.py), and
 docs/search-benchmark.md (bench/search.py).
 """
@@ -52,6 +57,7 @@ WORK = PROJECT_ROOT / "var" / "bench"
 CATALOGUE = (PROJECT_ROOT / "../shared/corpus/pyvideo-data").resolve()
 FULL_SOURCES = PROJECT_ROOT / "sources-full.toml"
 RAW_CONCURRENCY = 64
+STEPS = ["import", "search", "reads", "web", "partitions", "cluster"]
 
 
 def log(message: str) -> None:
@@ -384,9 +390,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrk-seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--skip", action="append", default=[], choices=["import", "reads", "web", "search"])
+    parser.add_argument("--skip", action="append", default=[], choices=STEPS)
+    parser.add_argument("--only", action="append", default=[], choices=STEPS, help="run only these steps")
     parser.add_argument("--search-requests", type=int, default=200, help="timed calls per search query and size")
+    parser.add_argument("--cluster-talks", type=int, default=2000, help="catalogue talks the cluster step imports")
+    parser.add_argument("--cluster-requests", type=int, default=200, help="timed requests per page in the cluster step")
+    parser.add_argument("--partitions-keyspace", default="bench_reads", help="keyspace the partitions step measures")
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = [step for step in STEPS if step not in args.only]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "results.json"
     results = json.loads(out.read_text()) if out.exists() else {}
@@ -412,6 +424,16 @@ def main(argv: list[str] | None = None) -> int:
         last = results["reads"][-1]
         paths = {name: last["pages"][name]["url"] for name in ("timeline", "tag_largest", "conference", "talk")}
         results["web"] = bench_web(paths, args.wrk_seconds, args.workers, args.threads)
+        out.write_text(json.dumps(results, indent=2, default=str))
+    if "partitions" not in args.skip:
+        from bench import partitions
+
+        results["partitions"] = partitions.bench_partitions(args.partitions_keyspace, partitions.single_node_tool(), log)
+        out.write_text(json.dumps(results, indent=2, default=str))
+    if "cluster" not in args.skip:
+        from bench import cluster
+
+        results["cluster"] = cluster.bench_cluster(args.cluster_talks, args.cluster_requests, log)
         out.write_text(json.dumps(results, indent=2, default=str))
     from bench import report
 

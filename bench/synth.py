@@ -7,10 +7,22 @@ proportion, which is the case the hand-rolled indexes must survive.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from archive.indexes.tables import EMPTY_KEYS, INDEXES, IndexKeys, index_day, index_keys
 from archive.domain import Conference, Talk
+
+# Tables the copies leave out (write_synthetic with search=False, as the reads step writes them): the
+# search tables and the import's own records of sources and documents. By name prefix, so a table
+# renamed or split (search_postings_sharded, documents by bucket) is still known.
+NOT_COPIED = ("search_", "documents", "source_talks")
+_COPY = re.compile(r"-s\d+$")
+
+
+def is_copy(conference_id: str) -> bool:
+    """Tell whether a conference id is a synthetic copy's ("pycon-us-2012-s3")."""
+    return bool(_COPY.search(conference_id))
 
 
 def synthetic_copies(talks: list[Talk], conferences: dict[str, Conference], copies: range):

@@ -14,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from archive.config import Settings
 from archive.tooling.node import JVM17_OPTIONS, START_TIMEOUT, LocalNode, NodeError, rss_mb
@@ -87,20 +89,8 @@ class LocalCluster:
             node.stop(log)
 
     def nodetool(self, *args: str, node: int = 1, timeout: float = 60) -> str:
-        """Run nodetool (its class is in the jars) against a node's JMX port; return its output."""
-        target = self.nodes[node - 1]
-        opens = [a for a in JVM17_OPTIONS if a.startswith(("--add-", "-Djava.net"))]  # as the daemon: Java 17
-        quiet = self.home / "nodetool-logback.xml"  # the jars' default logs netty at DEBUG into the output
-        if not quiet.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            quiet.write_text('<configuration><root level="OFF"/></configuration>\n')
-        cmd = [target.java(), "-Xmx128m", *opens, f"-Dlogback.configurationFile={quiet}", "-cp", f"{target.lib}/*",
-               "org.apache.cassandra.tools.NodeTool",
-               "-h", "127.0.0.1", "-p", str(target.jmx_port), *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0:
-            raise NodeError(f"nodetool {' '.join(args)} on {target.address} failed: {(proc.stdout + proc.stderr)[-500:]}")
-        return proc.stdout
+        """Run nodetool against a node's JMX port (node from 1); return its output."""
+        return nodetool(self.nodes[node - 1], *args, timeout=timeout)
 
     def nodetool_states(self) -> dict[str, tuple[str, str]]:
         """Return address -> (state, load) as `nodetool status` on the first running node reports them."""
@@ -125,6 +115,24 @@ class LocalCluster:
         return out
 
 
+def nodetool(target: LocalNode, *args: str, timeout: float = 60) -> str:
+    """Run nodetool (its class is in the jars) against one node's JMX port; return its output.
+
+    Any LocalNode will do: a cluster's node, or the single node (`LocalNode(settings)`, JMX 7199).
+    """
+    opens = [a for a in JVM17_OPTIONS if a.startswith(("--add-", "-Djava.net"))]  # as the daemon: Java 17
+    # The jars' default logback logs netty at DEBUG into the output: a silent one instead.
+    quiet = Path(tempfile.gettempdir()) / "notes-archive-nodetool-logback.xml"
+    if not quiet.exists():
+        quiet.write_text('<configuration><root level="OFF"/></configuration>\n')
+    cmd = [target.java(), "-Xmx128m", *opens, f"-Dlogback.configurationFile={quiet}", "-cp", f"{target.lib}/*",
+           "org.apache.cassandra.tools.NodeTool", "-h", "127.0.0.1", "-p", str(target.jmx_port), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise NodeError(f"nodetool {' '.join(args)} on {target.address} failed: {(proc.stdout + proc.stderr)[-500:]}")
+    return proc.stdout
+
+
 _STATUS_LINE = re.compile(r"^([UD][NLJM])\s+(\S+)\s+(\S+(?:\s+[KMGT]i?B)?)\s+")
 
 
@@ -139,4 +147,4 @@ def parse_status(text: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-__all__ = ["ClusterNodeStatus", "LocalCluster", "parse_status"]
+__all__ = ["ClusterNodeStatus", "LocalCluster", "nodetool", "parse_status"]

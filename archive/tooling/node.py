@@ -244,10 +244,11 @@ class LocalNode:
     def pid(self) -> int | None:
         """Return the pid of our running node, or None (a stale pidfile is removed)."""
         try:
-            pid = int(self.pidfile.read_text().strip())
+            pid, age = int(self.pidfile.read_text().strip()), time.time() - self.pidfile.stat().st_mtime
         except (FileNotFoundError, ValueError):
             return None
-        if _alive(pid) and "CassandraDaemon" in _cmdline(pid):
+        command = _cmdline(pid)  # empty for about a millisecond after Popen returns (measured): a node being born
+        if _alive(pid) and ("CassandraDaemon" in command or (not command and age < 10)):
             return pid
         self.pidfile.unlink(missing_ok=True)
         return None
