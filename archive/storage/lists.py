@@ -4,8 +4,9 @@ A list's rows live in one partition per month (archive.indexes.tables.month_of o
 and list_buckets names the months a list has, newest first. A page reads buckets in order until it
 holds one row more than asked (that row tells whether a next page exists), the cursor's clustering
 key applying in its own bucket only: a cursor (day, ...) names the bucket it resumes in, so cursors
-are the same as before the lists were bucketed. Buckets are read a few at once, more each round
-trip, so that a small list spread over many months costs a few round trips, not one per month.
+are the same as before the lists were bucketed. Buckets are read a few at once, then as many each round
+trip as the rows per bucket so far say, so that a small list spread over many months costs two
+round trips after its bucket list, not one per month.
 A bucket that a list emptied may still be named (it is pruned by rebuild_indexes): it reads as empty.
 """
 from __future__ import annotations
@@ -19,15 +20,24 @@ from archive.storage.reads import IndexReads
 from archive.storage.rows import Page, as_page
 
 _BUCKETS = "SELECT month FROM list_buckets WHERE list = ?"
+_IN = "SELECT * FROM {table} WHERE {column} = ? AND month IN ? PER PARTITION LIMIT ?"
 _PARTITION = {name: INDEX_BY_NAME[name].key[0] for name in BUCKETED}  # the list column beside month
 _DAY_ID = ("day", "talk_id")
 _NOTES_KEYS = ("day", "ordinal", "talk_id")
 _NOTES_ASC = "day ASC, ordinal ASC, talk_id ASC"
 
-# Buckets read at once in a page's first round trip, doubling each round up to the most: a large
-# list's page fills from its newest bucket (one extra bucket read beside it), a sparse one's from
-# 2 + 4 + 8 buckets in three round trips.
-FIRST_BUCKETS, MOST_BUCKETS = 2, 16
+# Buckets read at once in a page's first round trip; then as many as the rows per bucket read so far
+# say the rest of the page needs (at most MOST_BUCKETS): a large list's page fills from its newest
+# bucket (one extra bucket read beside it), a sparse one's in a second round trip.
+FIRST_BUCKETS, MOST_BUCKETS = 2, 32
+
+
+def next_width(rows: int, buckets: int, limit: int) -> int:
+    """Return how many buckets to read next, from the rows the buckets read so far gave."""
+    needed = limit + 1 - rows
+    if rows == 0:
+        return MOST_BUCKETS
+    return max(1, min(MOST_BUCKETS, -(-needed * buckets // rows)))
 
 
 class ListReads(IndexReads):
@@ -70,19 +80,35 @@ class ListReads(IndexReads):
     def _read_buckets(self, table: str, plan: Sequence[tuple[dict, tuple | None]], keys: Sequence[str],
                       limit: int, op: str, order: str = "", head=None) -> Page:
         """Read partitions in plan order (each after its own key, if any) until limit + 1 rows are read;
-        head, if given, is a read of plan[0] already under way."""
+        head, if given, is a read of plan[0] already under way.
+
+        Newest first, the buckets of one list that start from their first row are read in one request
+        (month IN ..., PER PARTITION LIMIT): a driver request costs more than a bucket's few rows.
+        """
         rows: list[dict] = []
         start, width = 0, FIRST_BUCKETS
         while start < len(plan) and len(rows) <= limit:
             chunk = plan[start:start + width]
-            futures = [head if head is not None and start + i == 0 else
-                       self.session.execute_async(*self._page_query(table, partition, keys, after, limit - len(rows),
-                                                                    op, order))
-                       for i, (partition, after) in enumerate(chunk)]
-            for future in futures:
-                got = list(future.result())
-                rows += got[:limit + 1 - len(rows)]
-            start, width = start + width, min(2 * width, MOST_BUCKETS)
+            wanted = limit + 1 - len(rows)
+            futures = []
+            whole: dict[Any, list[int]] = {}  # list value -> months read from their first row, in plan order
+            for i, (partition, after) in enumerate(chunk):
+                if head is not None and start + i == 0:
+                    futures.append(head)
+                elif after is not None or order:
+                    futures.append(self.session.execute_async(*self._page_query(table, partition, keys, after,
+                                                                                wanted - 1, op, order)))
+                else:
+                    whole.setdefault(partition[_PARTITION[table]], []).append(partition["month"])
+            futures += [self.session.execute_async(self._p(_IN.format(table=table, column=_PARTITION[table])),
+                                                   (value, months, wanted)) for value, months in whole.items()]
+            got = [row for future in futures for row in future.result()]
+            position = {(p[_PARTITION[table]], p["month"]): i for i, (p, _) in enumerate(chunk)}
+            got.sort(key=lambda r: tuple(r[k] for k in keys), reverse=not order)  # within a bucket
+            got.sort(key=lambda r: position[(r[_PARTITION[table]], r["month"])])  # buckets in plan order (stable)
+            rows += got[:wanted]
+            start += len(chunk)
+            width = next_width(len(rows), start, limit)
         return as_page(rows, keys, limit)
 
     def talks_by_tag(self, tag: str, after: tuple | None = None, limit: int = 25) -> Page:
@@ -154,4 +180,4 @@ class ListReads(IndexReads):
         return {s: (names[s], talks[s], notes[f"speaker:{s}"]) for s in slugs}
 
 
-__all__ = ["FIRST_BUCKETS", "MOST_BUCKETS", "ListReads"]
+__all__ = ["FIRST_BUCKETS", "MOST_BUCKETS", "ListReads", "next_width"]
