@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
 
 from archive.indexes.tables import BUCKETED, INDEX_BY_NAME, bucket_list, month_of
 from archive.storage.reads import IndexReads
 from archive.storage.rows import Page, as_page
 
-_BUCKETS = "SELECT month FROM list_buckets WHERE list = ?"
+_BUCKETS = "SELECT month, row_count FROM list_buckets WHERE list = ?"
+_HINT = "UPDATE list_buckets SET row_count = ? WHERE list = ? AND month = ?"
 _IN = "SELECT * FROM {table} WHERE {column} = ? AND month IN ? PER PARTITION LIMIT ?"
 _PARTITION = {name: INDEX_BY_NAME[name].key[0] for name in BUCKETED}  # the list column beside month
 _DAY_ID = ("day", "talk_id")
@@ -30,6 +31,19 @@ _NOTES_ASC = "day ASC, ordinal ASC, talk_id ASC"
 # say the rest of the page needs (at most MOST_BUCKETS): a large list's page fills from its newest
 # bucket (one extra bucket read beside it), a sparse one's in a second round trip.
 FIRST_BUCKETS, MOST_BUCKETS = 2, 32
+
+
+def first_width(hints: Sequence[int | None], limit: int) -> int:
+    """Return how many buckets the first round reads: as many as their row counts (the recounts'
+    hints, maybe stale) say fill the page, else FIRST_BUCKETS when the first bucket has no hint."""
+    total = 0
+    for i, n in enumerate(hints[:MOST_BUCKETS]):
+        if n is None:
+            return max(i, FIRST_BUCKETS) if i == 0 else i + 1
+        total += n
+        if total > limit:
+            return i + 1
+    return max(1, min(len(hints), MOST_BUCKETS))
 
 
 def next_width(rows: int, buckets: int, limit: int) -> int:
@@ -46,7 +60,11 @@ class ListReads(IndexReads):
     # -- buckets ----------------------------------------------------------------------------------
     def buckets(self, list_name: str) -> list[int]:
         """Return the months (yyyymm) a list has rows in, newest first."""
-        return [r["month"] for r in self._rows(_BUCKETS, (list_name,))]
+        return [month for month, _ in self.bucket_rows(list_name)]
+
+    def bucket_rows(self, list_name: str) -> list[tuple[int, int | None]]:
+        """Return a list's months, newest first, each with its row count when last recounted (or None)."""
+        return [(r["month"], r["row_count"]) for r in self._rows(_BUCKETS, (list_name,))]
 
     def buckets_of(self, list_names: Iterable[str]) -> dict[str, list[int]]:
         """Return the months of many lists, newest first, read concurrently."""
@@ -68,17 +86,18 @@ class ListReads(IndexReads):
             first = month_of(after[0])
             head = self.session.execute_async(*self._page_query(table, {column: value, "month": first}, keys,
                                                                 after, limit, op, order))
-        months = self.buckets(bucket_list(table, value))
+        months = self.bucket_rows(bucket_list(table, value))
         if ascending:
             months.reverse()
-        plan: list[tuple[dict, tuple | None]] = [({column: value, "month": m}, None) for m in months]
         if after is not None:
-            plan = [({column: value, "month": first}, after)] + [
-                p for p in plan if (p[0]["month"] > first if ascending else p[0]["month"] < first)]
-        return self._read_buckets(table, plan, keys, limit, op, order, head)
+            hint = dict(months).get(first)
+            months = [(first, hint)] + [(m, n) for m, n in months if (m > first if ascending else m < first)]
+        plan: list[tuple[dict, tuple | None]] = [({column: value, "month": m}, after if i == 0 else None)
+                                                 for i, (m, _) in enumerate(months)]
+        return self._read_buckets(table, plan, keys, limit, op, order, head, first_width([n for _, n in months], limit))
 
     def _read_buckets(self, table: str, plan: Sequence[tuple[dict, tuple | None]], keys: Sequence[str],
-                      limit: int, op: str, order: str = "", head=None) -> Page:
+                      limit: int, op: str, order: str = "", head=None, width: int = FIRST_BUCKETS) -> Page:
         """Read partitions in plan order (each after its own key, if any) until limit + 1 rows are read;
         head, if given, is a read of plan[0] already under way.
 
@@ -86,7 +105,7 @@ class ListReads(IndexReads):
         (month IN ..., PER PARTITION LIMIT): a driver request costs more than a bucket's few rows.
         """
         rows: list[dict] = []
-        start, width = 0, FIRST_BUCKETS
+        start = 0
         while start < len(plan) and len(rows) <= limit:
             chunk = plan[start:start + width]
             wanted = limit + 1 - len(rows)
@@ -138,20 +157,27 @@ class ListReads(IndexReads):
         return self._read_buckets("notes_by_list", plan, _NOTES_KEYS, limit, "<")
 
     # -- counts -----------------------------------------------------------------------------------
-    def _bucket_counts(self, table: str, values: Iterable[Any], extra: str = "") -> list[tuple[Any, dict]]:
-        """Return (list value, COUNT row) per bucket of each list, newest bucket first, concurrently."""
+    def _bucket_counts(self, table: str, values: Iterable[Any], extra: str = "",
+                       hint: bool = False) -> list[tuple[Any, dict]]:
+        """Return (list value, COUNT row) per bucket of each list, newest bucket first, concurrently;
+        with hint, also store each bucket's count in list_buckets (what a page's first round reads)."""
         values = sorted(set(values))
         buckets = self.buckets_of(bucket_list(table, v) for v in values)
         args = [(v, m) for v in values for m in buckets[bucket_list(table, v)]]
         cql = f"SELECT COUNT(*) AS n{extra} FROM {table} WHERE {_PARTITION[table]} = ? AND month = ?"
         results = execute_concurrent_with_args(self.session, self._p(cql), args, concurrency=32,
                                                raise_on_first_error=True)
-        return [(v, rs.one()) for (v, _), (_, rs) in zip(args, results)]
+        counted = [(v, rs.one()) for (v, _), (_, rs) in zip(args, results)]
+        if hint:  # a recount's by-product: a stale count only makes a page read one round more or less
+            execute_concurrent(self.session, [(self._bound(_HINT, (int(row["n"]), bucket_list(table, v), m), write=True),
+                                               None) for (v, m), (_, row) in zip(args, counted)],
+                               concurrency=32, raise_on_first_error=True)
+        return counted
 
-    def _counts(self, table: str, values: Iterable[Any]) -> dict[Any, int]:
+    def _counts(self, table: str, values: Iterable[Any], hint: bool = False) -> dict[Any, int]:
         values = set(values)
         out = dict.fromkeys(values, 0)
-        for value, row in self._bucket_counts(table, values):
+        for value, row in self._bucket_counts(table, values, hint=hint):
             out[value] += int(row["n"])
         return out
 
@@ -160,8 +186,8 @@ class ListReads(IndexReads):
         return self._counts("talks_by_tag", [tag])[tag]
 
     def count_tags(self, tags: Iterable[str]) -> dict[str, int]:
-        """Count the talks of many tags, every bucket concurrently."""
-        return self._counts("talks_by_tag", tags)
+        """Count the talks of many tags, every bucket concurrently (the recount: each bucket's count is kept)."""
+        return self._counts("talks_by_tag", tags, hint=True)
 
     def count_notes(self, list_name: str) -> int:
         """Count the talks with notes of one list (its month buckets of notes_by_list)."""
@@ -172,12 +198,12 @@ class ListReads(IndexReads):
         slugs = sorted(set(slugs))
         names: dict[str, str | None] = dict.fromkeys(slugs)
         talks = dict.fromkeys(slugs, 0)
-        for slug, row in self._bucket_counts("talks_by_speaker", slugs, ", name"):
+        for slug, row in self._bucket_counts("talks_by_speaker", slugs, ", name", hint=True):
             if row["n"] and names[slug] is None:  # buckets come newest first, and so do a bucket's rows
                 names[slug] = row["name"]
             talks[slug] += int(row["n"])
-        notes = self._counts("notes_by_list", [f"speaker:{s}" for s in slugs])
+        notes = self._counts("notes_by_list", [f"speaker:{s}" for s in slugs], hint=True)
         return {s: (names[s], talks[s], notes[f"speaker:{s}"]) for s in slugs}
 
 
-__all__ = ["FIRST_BUCKETS", "MOST_BUCKETS", "ListReads", "next_width"]
+__all__ = ["FIRST_BUCKETS", "MOST_BUCKETS", "ListReads", "first_width", "next_width"]

@@ -88,6 +88,12 @@ def test_lists_spanning_many_months_page_like_brute_force(seeded, page_size):
     assert walk(lambda **kw: store.notes_by_list("tag:testing", **kw), page_size) == noted
     # in document order (a conference's notes list, read oldest month first), here across all months
     assert walk(lambda **kw: store.notes_by_list("tag:testing", in_order=True, **kw), page_size) == noted[::-1]
+    # with the recounts' row counts in list_buckets, a page's first round reads as many buckets as fill it
+    recount_tags(store, {"testing"})
+    recount_speakers(store, {"gary-bernhardt"})
+    assert sum(n for _, n in store.bucket_rows("tag:testing")) == len(written)
+    assert walk(lambda **kw: store.talks_by_tag("testing", **kw), page_size) == newest
+    assert walk(lambda **kw: store.talks_by_speaker("gary-bernhardt", **kw), page_size) == newest
     # the home page's newest notes: the years' lists one after another, as one plan of buckets
     by_years = [k for k in noted if k[0].year == 2012] + [k for k in noted if k[0].year == 2011]
     rows = store.notes_by_lists(["year:2012", "year:2011"], page_size).rows

@@ -100,3 +100,13 @@ def test_a_talk_keys_its_lists_by_month_and_names_their_buckets():
     assert month_of(UNDATED) == 197001 < month_of(date(1971, 1, 1))
     moved = index_keys(talk, date(2012, 5, 1))
     assert ("tag:web", 201203) in keys.minus(moved).table("list_buckets")  # stale, but kept by the writes
+
+
+def test_the_first_round_reads_as_many_buckets_as_their_counts_fill_a_page():
+    from archive.storage.lists import FIRST_BUCKETS, MOST_BUCKETS, first_width
+
+    assert first_width([5409, 4203], 20) == 1                  # the newest bucket fills the page
+    assert first_width([1] * 40, 20) == 21                     # one talk a month: 21 buckets at once
+    assert first_width([None, 3], 20) == FIRST_BUCKETS         # never counted: the newest two
+    assert first_width([3, 0, None, 50], 20) == 3              # up to the first bucket never counted
+    assert first_width([2, 2], 20) == 2 and first_width([1] * 90, 500) == MOST_BUCKETS
