@@ -74,9 +74,34 @@ def _node(args, settings) -> int:
 def _schema(args, settings) -> int:
     from archive import storage
 
-    tables = storage.apply_schema(settings)
+    try:
+        tables = storage.apply_schema(settings)
+    except storage.SchemaConflict as exc:
+        print(f"schema not applied: {exc}", file=sys.stderr)
+        return 1
     print(f"schema applied to keyspace {settings.keyspace}: {len(tables)} tables")
+    if tables.recreated:
+        print(f"recreated with their new primary key: {', '.join(tables.recreated)}; rebuilding the indexes"
+              " from the talks (if this stops, run `notes-archive rebuild-indexes --now`)", flush=True)
+        report = _rebuild_now(settings)
+        print(f"rebuilt the indexes of {report.talks} talks ({report.tags} tags, {report.speakers} speakers)")
     return 0
+
+
+def _rebuild_now(settings):
+    """Rebuild every index table and count in this process, recorded in the history, under the rebuild lease."""
+    from archive import storage
+    from archive.domain.runs import RunRecord, RunStatus, RunTrigger, run_history_ttl
+    from archive.service import maintenance
+    from archive.service.runner import recorded_run
+
+    store = storage.connect(settings)
+    lease = maintenance.Lease(store, "rebuild", settings.lease_ttl)
+    run = RunRecord("rebuild_indexes", trigger=RunTrigger.CLI.value)
+    with recorded_run(store, run, run_history_ttl(settings.run_history_days), lease):
+        report = maintenance.rebuild_indexes(store, lease)
+        run.finish(RunStatus.DONE, seen=report.talks, removed=report.orphans_deleted, talks_written=report.talks)
+    return report
 
 
 def _import(args, settings) -> int:

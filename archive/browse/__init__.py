@@ -1,9 +1,9 @@
 """The read side of the web front end: what each page and API resource shows.
 
 Functions take the store (archive.storage.Store, or anything with its read methods) and the
-cursor secret as arguments and return plain values; they never know about HTTP. Every list is a
-single-partition read of an index table; cursors are signed clustering keys (archive.formats.cursors),
-scoped to the list they page.
+cursor secret as arguments and return plain values; they never know about HTTP. Every list is read
+from one partition of an index table, or from its month buckets in order (archive.storage.lists);
+cursors are signed clustering keys (archive.formats.cursors), scoped to the list they page.
 """
 from __future__ import annotations
 

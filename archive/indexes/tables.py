@@ -50,6 +50,15 @@ class IndexTable:
     # Written in the talk's LOGGED batch (small rows), or beside it, one statement a row (search
     # rows: a long talk has thousands, more than a batch may hold under the stock guardrails).
     batched: bool = True
+    partition: int = 1  # how many of key's columns are the partition key
+    # Kept rows are never deleted with a talk (a list's bucket may still hold other talks' rows):
+    # readers skip empty buckets, and rebuild_indexes prunes the rows no talk implies.
+    kept: bool = False
+
+    @property
+    def partition_key(self) -> tuple[str, ...]:
+        """Return the partition key columns."""
+        return self.key[:self.partition]
 
     def values(self, talk: Talk, conference: Conference, key: tuple, shown: dict[str, Any]) -> tuple:
         """Return the values of one row (key, then columns); shown is card(talk, conference, day)."""
@@ -83,25 +92,52 @@ def notes_lists(talk: Talk, day: date) -> list[str]:
             + [f"conference:{talk.conference_id}", f"year:{day.year}"])
 
 
+def month_of(day: date) -> int:
+    """Return the month bucket (yyyymm) of an index day; undated talks (UNDATED) fall in 197001, the oldest."""
+    return day.year * 100 + day.month
+
+
+# The lists bucketed by month, with the prefix that names a list's buckets in list_buckets. The
+# notes lists have their own prefix ("notes:tag:x") so that their buckets never mix with the tag's.
+BUCKETED = {"talks_by_year": "year:", "talks_by_tag": "tag:", "talks_by_speaker": "speaker:", "notes_by_list": "notes:"}
+
+
+def bucket_list(table: str, partition_value: object) -> str:
+    """Return the list_buckets name of one list of a bucketed table ('tag:web', 'notes:year:2012')."""
+    return f"{BUCKETED[table]}{partition_value}"
+
+
+def _buckets(talk: Talk, day: date) -> list[tuple]:
+    """Return the (list, month) rows of list_buckets that a talk's bucketed index rows need."""
+    return sorted({(bucket_list(name, key[0]), key[1]) for name in BUCKETED
+                   for key in INDEX_BY_NAME[name].keys_of(talk, day)})
+
+
 _FILTERED = ("conference_id", "year", "day", "kind", "language", "tags", "speaker_slugs", "has_notes", "has_video")
 _LISTED = ("conference_id", "conference_name", "title", "speakers", "kind", "language", "has_notes", "has_video")
 
 INDEXES: tuple[IndexTable, ...] = (
-    IndexTable("talks_by_year", ("year", "day", "talk_id"), _LISTED,
-               lambda talk, day: [(day.year, day, talk.id)]),
+    # The lists whose partitions grow with the archive are bucketed by month (month_of(day)): a
+    # partition holds one list's talks of one month, and list_buckets names a list's months.
+    IndexTable("talks_by_year", ("year", "month", "day", "talk_id"), _LISTED,
+               lambda talk, day: [(day.year, month_of(day), day, talk.id)], partition=2),
     IndexTable("talks_by_conference", ("conference_id", "day", "ordinal", "talk_id"),
                ("title", "speakers", "kind", "language", "tags", "has_notes", "has_video"),
                lambda talk, day: [(talk.conference_id, day, talk.ordinal, talk.id)]),
-    IndexTable("talks_by_tag", ("tag", "day", "talk_id"), _LISTED,
-               lambda talk, day: [(tag, day, talk.id) for tag in talk.tags]),
-    IndexTable("talks_by_speaker", ("speaker", "day", "talk_id"),
+    IndexTable("talks_by_tag", ("tag", "month", "day", "talk_id"), _LISTED,
+               lambda talk, day: [(tag, month_of(day), day, talk.id) for tag in talk.tags], partition=2),
+    IndexTable("talks_by_speaker", ("speaker", "month", "day", "talk_id"),
                ("name", "conference_id", "conference_name", "title", "affiliation", "kind", "language", "has_notes",
                 "has_video"),
-               lambda talk, day: [(slug, day, talk.id) for slug in speaker_slugs(talk)], _speaker_of_row),
+               lambda talk, day: [(slug, month_of(day), day, talk.id) for slug in speaker_slugs(talk)],
+               _speaker_of_row, partition=2),
     # The "with notes" lists: one row per list a talk with notes is in (its tags, speakers,
     # conference and year), so a filtered list reads only noted talks.
-    IndexTable("notes_by_list", ("list", "day", "ordinal", "talk_id"), (*_LISTED, "tags"),
-               lambda talk, day: [(name, day, talk.ordinal, talk.id) for name in notes_lists(talk, day)]),
+    IndexTable("notes_by_list", ("list", "month", "day", "ordinal", "talk_id"), (*_LISTED, "tags"),
+               lambda talk, day: [(name, month_of(day), day, talk.ordinal, talk.id) for name in notes_lists(talk, day)],
+               partition=2),
+    # The non-empty month buckets of every bucketed list (written with the rows, never deleted with a talk).
+    IndexTable("list_buckets", ("list", "month"), (), _buckets, kept=True),
     # Search: a talk's postings, one per term, best impact first; and its own terms (search_docs).
     IndexTable("search_postings", ("term", "impact", "talk_id"), _FILTERED, _postings, batched=False),
     IndexTable("search_docs", ("talk_id",), ("terms", *_FILTERED), lambda talk, day: [(talk.id,)], _search_doc,
@@ -158,6 +194,6 @@ def index_keys(talk: Talk, day: date) -> IndexKeys:
     return IndexKeys({table.name: frozenset(table.keys_of(talk, day)) for table in INDEXES})
 
 
-__all__ = ["EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "SEARCH_POSTINGS", "UNDATED", "IndexKeys",
-           "IndexTable", "card", "has_notes", "has_video", "index_day", "index_keys",
-           "notes_lists", "speaker_slugs"]
+__all__ = ["BUCKETED", "EMPTY_KEYS", "INDEXES", "INDEX_BY_NAME", "INDEX_KEY_COLUMNS", "INDEX_TABLES", "SEARCH_POSTINGS", "UNDATED", "IndexKeys",
+           "IndexTable", "bucket_list", "card", "has_notes", "has_video", "index_day", "index_keys",
+           "month_of", "notes_lists", "speaker_slugs"]

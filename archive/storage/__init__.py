@@ -1,11 +1,12 @@
 """The only package that speaks CQL, in modules that follow its callers.
 
 - `session`: the process's session, prepared statements (never mutated per call), the errors;
-- `schema`: applying schema.cql;
+- `schema`: applying schema.cql (recreating a derived table whose primary key changed);
 - `rows`: driver rows to domain values;
 - `pipeline` and `writes`: the importer's and rebuild's writes of talks, index rows (derived from
   `archive.indexes.tables`), conferences and tag counts;
 - `reads`: the web's reads by key and paged index reads;
+- `lists`: the lists bucketed by month, paged and counted across their buckets;
 - `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
 - `runs`: run leases and import history;
 - `sources`: each source's last fetch and last import (`source_states`);
@@ -22,19 +23,20 @@ from archive.config import Settings
 from archive.domain import NotFound, conference_of
 from archive.storage.generation import Generations
 from archive.storage.ledger import Ledger
-from archive.storage.reads import IndexReads
+from archive.storage.lists import ListReads
 from archive.storage.rows import Page
 from archive.storage.runs import RunHistory, new_run_id
 from archive.storage.scans import Scans
 from archive.storage.search import SearchStore
 from archive.storage.sources import SourceStates
-from archive.storage.schema import SCHEMA_FILE, apply_schema, drop_keyspace, schema_statements, split_cql
+from archive.storage.schema import (DERIVED_TABLES, SCHEMA_FILE, SchemaConflict, apply_schema, drop_keyspace,
+                                    schema_statements, split_cql)
 from archive.storage.session import (RETRYABLE_ERRORS, cluster_for, open_session, probe_release_version,
                                      quiet_batch_size_warnings)
 from archive.storage.writes import TalkWrites
 
 
-class Store(TalkWrites, Ledger, IndexReads, RunHistory, SearchStore, Scans, Generations, SourceStates):
+class Store(TalkWrites, Ledger, ListReads, RunHistory, SearchStore, Scans, Generations, SourceStates):
     """Every part of the store over one session (what a process opens once)."""
 
 
@@ -45,6 +47,6 @@ def connect(settings: Settings) -> Store:
 
 
 __all__ = [
-    "NotFound", "Page", "RETRYABLE_ERRORS", "SCHEMA_FILE", "Store", "apply_schema", "cluster_for", "conference_of",
+    "DERIVED_TABLES", "NotFound", "Page", "RETRYABLE_ERRORS", "SCHEMA_FILE", "SchemaConflict", "Store", "apply_schema", "cluster_for", "conference_of",
     "connect", "drop_keyspace", "new_run_id", "probe_release_version", "schema_statements", "split_cql",
 ]

@@ -1,12 +1,13 @@
 """The web's reads: talks and conferences by key, and pages of the index tables.
 
-Every list is a single-partition read of an index table. Paged reads take and return
+Every list here is a single-partition read of an index table (the lists bucketed by month are read
+across their buckets in archive.storage.lists). Paged reads take and return
 clustering-key tuples (never a driver paging_state), which the web layer signs into cursors.
 """
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import PreparedStatement
@@ -17,7 +18,6 @@ from archive.storage.session import StoreBase
 
 _TALK = "SELECT * FROM talks WHERE conference_id = ? AND id = ?"
 _CONFERENCE = "SELECT * FROM conferences WHERE id = ?"
-_COUNT_TAG = "SELECT COUNT(*) AS n FROM talks_by_tag WHERE tag = ?"
 
 
 class IndexReads(StoreBase):
@@ -73,17 +73,6 @@ class IndexReads(StoreBase):
         return [r["year"] for r in self._rows("SELECT year FROM timeline_years WHERE bucket = 'talks'")]
 
     # -- counts -------------------------------------------------------------------------------------
-    def count_tag(self, tag: str) -> int:
-        """Count the talks of one tag (one partition)."""
-        return int(self._one(_COUNT_TAG, (tag,))["n"])
-
-    def count_tags(self, tags: Iterable[str]) -> dict[str, int]:
-        """Count the talks of many tags, one partition each, concurrently."""
-        tags = sorted(set(tags))
-        results = execute_concurrent_with_args(self.session, self._p(_COUNT_TAG), [(t,) for t in tags],
-                                               concurrency=32, raise_on_first_error=True)
-        return {tag: int(rs.one()["n"]) for tag, (ok, rs) in zip(tags, results)}
-
     def count_conference_talks(self, conference_id: str) -> int:
         """Count the talks of one conference (one partition of talks_by_conference)."""
         row = self._one("SELECT COUNT(*) AS n FROM talks_by_conference WHERE conference_id = ?", (conference_id,))
@@ -94,12 +83,14 @@ class IndexReads(StoreBase):
         return {r["tag"]: r["count"] for r in self._rows("SELECT tag, count FROM tag_counts WHERE bucket = 'all'")}
 
     # -- paged index reads --------------------------------------------------------------------------
-    def _page_query(self, table: str, partition: tuple[str, Any], keys: Sequence[str], after: tuple | None,
-                    limit: int, op: str, order: str = "") -> tuple[PreparedStatement, tuple]:
-        """Return the statement and values reading one page (plus one row) of a partition (order: an
-        ORDER BY clause when the page reads against the table's clustering order)."""
-        where = f"{partition[0]} = ?"
-        params: list[Any] = [partition[1]]
+    def _page_query(self, table: str, partition: tuple[str, Any] | Mapping[str, Any], keys: Sequence[str],
+                    after: tuple | None, limit: int, op: str, order: str = "") -> tuple[PreparedStatement, tuple]:
+        """Return the statement and values reading one page (plus one row) of a partition (a (column,
+        value) pair, or a mapping for a compound key; order: an ORDER BY clause when the page reads
+        against the table's clustering order)."""
+        pairs = list(partition.items()) if isinstance(partition, Mapping) else [partition]
+        where = " AND ".join(f"{column} = ?" for column, _ in pairs)
+        params: list[Any] = [value for _, value in pairs]
         if after is not None:
             if len(after) != len(keys):
                 raise ValueError(f"cursor for {table} needs {len(keys)} values")
@@ -122,47 +113,14 @@ class IndexReads(StoreBase):
                    for year, after in plan]
         return [as_page(list(f.result()), keys, limit) for f in futures]
 
-    def talks_by_tag(self, tag: str, after: tuple | None = None, limit: int = 25) -> Page:
-        """Return a page of a tag's talks, newest first."""
-        return self._page("talks_by_tag", ("tag", tag), ("day", "talk_id"), after, limit, "<")
-
-    def talks_by_speaker(self, slug: str, after: tuple | None = None, limit: int = 25) -> Page:
-        """Return a page of a speaker's talks, newest first."""
-        return self._page("talks_by_speaker", ("speaker", slug), ("day", "talk_id"), after, limit, "<")
-
     def talks_by_conference(self, conference_id: str, after: tuple | None = None, limit: int = 100) -> Page:
         """Return a page of a conference's talks in day and document order."""
         return self._page("talks_by_conference", ("conference_id", conference_id), ("day", "ordinal", "talk_id"),
                           after, limit, ">")
 
-    def talks_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
-        """Return a page of one year's talks, newest first."""
-        return self._page("talks_by_year", ("year", year), ("day", "talk_id"), after, limit, "<")
-
     def conferences_by_year(self, year: int, after: tuple | None = None, limit: int = 25) -> Page:
         """Return a page of one year's conferences, newest first."""
         return self._page("conferences_by_year", ("year", year), ("start_date", "conference_id"), after, limit, "<")
-
-    def notes_by_list(self, list_name: str, after: tuple | None = None, limit: int = 25,
-                      in_order: bool = False) -> Page:
-        """Return a page of a list's talks with notes, newest first (in_order: in day and document
-        order, as a conference lists them); keys are (day, ordinal, talk_id)."""
-        keys = ("day", "ordinal", "talk_id")
-        if in_order:
-            return self._page("notes_by_list", ("list", list_name), keys, after, limit, ">",
-                              "day ASC, ordinal ASC, talk_id ASC")
-        return self._page("notes_by_list", ("list", list_name), keys, after, limit, "<")
-
-    def notes_by_lists(self, list_names: Sequence[str], limit: int) -> list[Page]:
-        """Read the first page of several notes lists concurrently (the home page's newest notes by year)."""
-        keys = ("day", "ordinal", "talk_id")
-        futures = [self.session.execute_async(*self._page_query("notes_by_list", ("list", name), keys, None, limit, "<"))
-                   for name in list_names]
-        return [as_page(list(f.result()), keys, limit) for f in futures]
-
-    def count_notes(self, list_name: str) -> int:
-        """Count the talks with notes of one list (one partition of notes_by_list)."""
-        return int(self._one("SELECT COUNT(*) AS n FROM notes_by_list WHERE list = ?", (list_name,))["n"])
 
     def redirect_of(self, talk_id: str) -> str | None:
         """Return the id a moved talk id now answers under, or None."""
@@ -180,21 +138,6 @@ class IndexReads(StoreBase):
                                                                  after, limit, ">"))
                    for prefix, after in plan]
         return [as_page(list(f.result()), ("slug",), limit) for f in futures]
-
-    def count_speakers(self, slugs: Iterable[str]) -> dict[str, tuple[str | None, int, int]]:
-        """Return (name as on their newest talk, talks, talks with notes) per speaker slug, concurrently."""
-        slugs = sorted(set(slugs))
-        talks = execute_concurrent_with_args(
-            self.session, self._p("SELECT COUNT(*) AS n, name FROM talks_by_speaker WHERE speaker = ?"),
-            [(s,) for s in slugs], concurrency=32, raise_on_first_error=True)
-        notes = execute_concurrent_with_args(
-            self.session, self._p("SELECT COUNT(*) AS n FROM notes_by_list WHERE list = ?"),
-            [(f"speaker:{s}",) for s in slugs], concurrency=32, raise_on_first_error=True)
-        out = {}
-        for slug, (_, t), (_, n) in zip(slugs, talks, notes):
-            row = t.one()
-            out[slug] = (row["name"], int(row["n"]), int(n.one()["n"]))
-        return out
 
     def talks_by_conference_before(self, conference_id: str, before: tuple, limit: int = 1) -> list[dict]:
         """Return the talks of a conference just before a (day, ordinal, talk_id) key, nearest first.

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 from cassandra import OperationTimedOut, ReadFailure, ReadTimeout
 
 from archive.domain import Conference, Talk
+from archive.indexes.tables import INDEX_BY_NAME
 from archive.storage.rows import conference_from_row, stored_talk, to_date
 from archive.storage.session import StoreBase
 
@@ -39,13 +40,15 @@ class Scans(StoreBase):
         ranges += [(tokens[-1], MAX_TOKEN), (MIN_TOKEN, tokens[0])]
         return ranges
 
-    def scan_by_token(self, table: str, partition_key: str, columns: str | Sequence[str] = ("*",),
+    def scan_by_token(self, table: str, partition_key: str | Sequence[str], columns: str | Sequence[str] = ("*",),
                       fetch_size: int = 500) -> Iterable[dict]:
-        """Yield every row of a table range by range: one bounded token-range query at a time."""
+        """Yield every row of a table range by range: one bounded token-range query at a time
+        (partition_key: its column, or its columns in order when compound)."""
         columns = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else list(columns)
-        _checked(table, partition_key, *(c for c in columns if c != "*"))
-        cql = (f"SELECT {', '.join(columns)} FROM {table}"
-               f" WHERE token({partition_key}) > ? AND token({partition_key}) <= ?")
+        partition = [partition_key] if isinstance(partition_key, str) else list(partition_key)
+        _checked(table, *partition, *(c for c in columns if c != "*"))
+        token = f"token({', '.join(partition)})"
+        cql = f"SELECT {', '.join(columns)} FROM {table} WHERE {token} > ? AND {token} <= ?"
         for start, end in self.token_ranges():
             yield from self.session.execute(self._bound(cql, (start, end), fetch_size=fetch_size))
 
@@ -56,20 +59,21 @@ class Scans(StoreBase):
 
     def index_rows(self, table: str, key_columns: Sequence[str]) -> set[tuple]:
         """Return the primary keys of every row of an index table."""
+        partition = INDEX_BY_NAME[table].partition_key if table in INDEX_BY_NAME else key_columns[:1]
         return {tuple(to_date(r[c]) if c == "day" else r[c] for c in key_columns)
-                for r in self.scan_by_token(table, key_columns[0], key_columns)}
+                for r in self.scan_by_token(table, partition, key_columns)}
 
     def all_conferences(self) -> list[tuple[Conference, str]]:
         """Return every conference with the source that wrote it (a small table: one row per event)."""
         return [(conference_from_row(r), r["source"]) for r in self.scan_by_token("conferences", "id")]
 
     def all_tags(self) -> set[str]:
-        """Return every tag that has an index partition (DISTINCT partition keys, no filtering)."""
-        return {r["tag"] for r in self._rows("SELECT DISTINCT tag FROM talks_by_tag")}
+        """Return every tag that has an index partition (DISTINCT partition keys, one per month bucket)."""
+        return {r["tag"] for r in self._rows("SELECT DISTINCT tag, month FROM talks_by_tag")}
 
     def all_speakers(self) -> set[str]:
         """Return every speaker slug with talks, and every one the directory lists (it may have none left)."""
-        return ({r["speaker"] for r in self._rows("SELECT DISTINCT speaker FROM talks_by_speaker")}
+        return ({r["speaker"] for r in self._rows("SELECT DISTINCT speaker, month FROM talks_by_speaker")}
                 | {r["slug"] for r in self.scan_by_token("speakers_by_prefix", "prefix", ("slug",))})
 
     def partition_key(self, table: str) -> list[str]:

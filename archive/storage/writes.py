@@ -90,9 +90,10 @@ class TalkWrites(WritePipeline):
         return rows
 
     def index_deletes(self, keys: IndexKeys, batched: bool | None = None) -> list[tuple[PreparedStatement, tuple]]:
-        """Return the (statement, key) pairs that delete the given index rows (batched: as in talk_rows)."""
+        """Return the (statement, key) pairs that delete the given index rows (batched: as in talk_rows);
+        a kept table's rows (list_buckets) stay, since other talks may still fill them."""
         return [(self._p(index_delete_cql(index)), key) for index, index_keys in keys.items()
-                if batched is None or index.batched == batched for key in index_keys]
+                if not index.kept and (batched is None or index.batched == batched) for key in index_keys]
 
     def _batch(self) -> BatchStatement:
         return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
@@ -166,7 +167,7 @@ class TalkWrites(WritePipeline):
                 self._execute(statement, wait=False)
 
     def delete_index_rows(self, keys: IndexKeys) -> None:
-        """Delete the given index rows (orphans found by rebuild_indexes), concurrently."""
+        """Delete the given index rows (orphans found by rebuild_indexes, emptied buckets too), concurrently."""
         bound = [(self._bound(index_delete_cql(index), key, write=True), None)
                  for index, index_keys in keys.items() for key in index_keys]
         execute_concurrent(self.session, bound, concurrency=32, raise_on_first_error=True)

@@ -236,11 +236,12 @@ def test_rebuild_indexes_restores_truncated_index_tables_exactly(jobs, clean_sto
     source = load_sources(jobs.sources)[0]
     make_service(store).sync_source(source, read_documents(source))
     before = table_digest(store)
-    for table in ("talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker", "tag_counts",
-                  "conferences_by_year", "timeline_years"):
+    for table in ("talks_by_year", "talks_by_conference", "talks_by_tag", "talks_by_speaker", "list_buckets",
+                  "tag_counts", "conferences_by_year", "timeline_years"):
         store.truncate(table)
     # and an orphan that no talk implies
-    store.query("INSERT INTO talks_by_tag (tag, day, talk_id, title) VALUES ('ghost', '2020-01-01', 'x--y', 'Ghost')")
+    store.query("INSERT INTO talks_by_tag (tag, month, day, talk_id, title)"
+                " VALUES ('ghost', 202001, '2020-01-01', 'x--y', 'Ghost')")
     jobs.worker("w1")
     report = jobs.send("rebuild_indexes").get(timeout=300)
     assert report["status"] == "done" and report["talks"] == 46 and report["orphans_deleted"] == 1
