@@ -36,13 +36,15 @@ class Scans(StoreBase):
         ranges += [(tokens[-1], MAX_TOKEN), (MIN_TOKEN, tokens[0])]
         return ranges
 
-    def scan_by_token(self, table: str, partition_key: str, columns: str | Sequence[str] = ("*",),
+    def scan_by_token(self, table: str, partition_key: str | Sequence[str], columns: str | Sequence[str] = ("*",),
                       fetch_size: int = 500) -> Iterable[dict]:
-        """Yield every row of a table range by range: one bounded token-range query at a time."""
+        """Yield every row of a table range by range: one bounded token-range query at a time
+        (partition_key: its column, or its columns in order)."""
         columns = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else list(columns)
-        _checked(table, partition_key, *(c for c in columns if c != "*"))
-        cql = (f"SELECT {', '.join(columns)} FROM {table}"
-               f" WHERE token({partition_key}) > ? AND token({partition_key}) <= ?")
+        key = [partition_key] if isinstance(partition_key, str) else list(partition_key)
+        _checked(table, *key, *(c for c in columns if c != "*"))
+        token = f"token({', '.join(key)})"
+        cql = f"SELECT {', '.join(columns)} FROM {table} WHERE {token} > ? AND {token} <= ?"
         for start, end in self.token_ranges():
             yield from self.session.execute(self._bound(cql, (start, end), fetch_size=fetch_size))
 
@@ -84,6 +86,7 @@ class Scans(StoreBase):
         # DDL-like: identifiers cannot be bind markers, so both are checked names.
         statement = f"TRUNCATE {self.settings.keyspace}.{table}"
         self.session.execute(statement, timeout=120)
+        self.__dict__.pop("_shard_cache", None)  # the search terms' shard counts (storage.postings)
 
     def tables(self) -> list[str]:
         """Return the names of this keyspace's tables."""

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from archive.config import PROJECT_ROOT, Settings
+from archive.storage.migrations import migrate_layouts
 from archive.storage.session import cluster_for
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
@@ -67,6 +68,7 @@ def apply_schema(settings: Settings, schema_path: Path = SCHEMA_FILE) -> list[st
         for stmt in statements:
             session.execute(stmt, timeout=60)
         cluster.control_connection.wait_for_schema_agreement()
+        migrate_layouts(session, settings)  # old tables' rows into their renamed, re-keyed successors
     finally:
         cluster.shutdown()
     return [m.group(1) for s in statements if (m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s))]
