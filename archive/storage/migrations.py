@@ -33,11 +33,11 @@ def migrate_layouts(session: Session, settings: Settings) -> list[str]:
     keyspace = settings.keyspace  # checked by schema_statements before this runs
     tables = {r["table_name"] for r in session.execute(
         "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,))}
-    done = []
-    if "documents" in tables:
+    done = []  # (a schema.cql of before these tables has neither successor: nothing to copy into)
+    if {"documents", "source_documents"} <= tables:
         copy_documents(session, settings)
         done.append("documents")
-    if "search_postings" in tables:
+    if {"search_postings", "search_postings_sharded", "search_term_shards", "search_vocabulary"} <= tables:
         copy_postings(session, settings)
         done.append("search_postings")
     for table in done:
