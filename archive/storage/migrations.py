@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from cassandra import ConsistencyLevel
 from cassandra.concurrent import execute_concurrent
 from cassandra.cluster import Session
-from cassandra.query import SimpleStatement
+from cassandra.query import UNSET_VALUE, SimpleStatement
 
 from archive.config import Settings
 from archive.storage.ledger import DOCUMENT_BUCKETS
@@ -77,7 +77,9 @@ def _copy(session: Session, settings: Settings, insert, rows: Iterable[dict], va
     """Insert each row's values at the row's own write time, COPY_CHUNK at a time; return how many."""
     chunk, copied = [], 0
     for row in rows:
-        chunk.append((insert, (*values(row), row["written"] or int(time.time() * 1_000_000))))
+        # A copy goes into an empty row: a missing value stays unset (a bound null writes a tombstone).
+        chunk.append((insert, (*(UNSET_VALUE if v is None else v for v in values(row)),
+                               row["written"] or int(time.time() * 1_000_000))))
         if len(chunk) >= COPY_CHUNK:
             copied += _run(session, settings, chunk)
             chunk = []

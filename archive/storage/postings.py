@@ -18,7 +18,7 @@ import time
 from typing import Iterable
 
 from cassandra.concurrent import execute_concurrent
-from cassandra.query import BoundStatement
+from cassandra.query import UNSET_VALUE, BoundStatement
 
 from archive.indexes.tables import INDEX_BY_NAME, SEARCH_POSTINGS, IndexTable
 from archive.storage.placement import shard_of, shards_ever_holding, shards_needed
@@ -125,7 +125,10 @@ class PostingShards(StoreBase):
         if not rows:
             return []
         stamps = [row["written"] or int(time.time() * 1_000_000) for row in rows]
-        self._write_all([(insert, (row["term"], shard_of(row["talk_id"], shards), *(row[c] for c in columns[2:]), stamp))
+        # Into a row that does not exist yet (or a newer one, which wins): a missing value stays unset,
+        # since a bound null writes a tombstone.
+        self._write_all([(insert, (row["term"], shard_of(row["talk_id"], shards),
+                                   *(UNSET_VALUE if row[c] is None else row[c] for c in columns[2:]), stamp))
                          for row, stamp in zip(rows, stamps)])
         return [(stamp, row["term"], row["shard"], row["impact"], row["talk_id"]) for row, stamp in zip(rows, stamps)]
 
