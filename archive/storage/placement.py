@@ -7,6 +7,7 @@ number of shards, and the documents ledger over a fixed number of buckets, both 
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Iterable, Sequence
 
 MAX_SHARDS = 1024  # postings shards of one term (10 M talks at 50,000 a shard need 256)
@@ -49,11 +50,13 @@ def shards_needed(df: int, per_shard: int, current: int = 1) -> int:
 
 def first_page(limit: int, shards: int) -> int:
     """Return how many of a shard's best postings to read first when a term's best `limit` are
-    wanted: each shard holds about limit/shards of them (a binomial share), so half as much again
-    plus a margin is enough nearly always; one shard alone reads exactly limit."""
+    wanted: each shard holds about limit/shards of them (a binomial share, the hash being blind to
+    impacts), so that share plus four standard deviations and a few rows is enough nearly always
+    (a shard that may hold more is read on); one shard alone reads exactly limit."""
     if shards <= 1:
         return limit
-    return min(limit, -(-limit * 3 // (2 * shards)) + 16)
+    share = limit / shards
+    return min(limit, math.ceil(share + 4 * math.sqrt(share) + 4))
 
 
 def _order(row: dict) -> tuple:

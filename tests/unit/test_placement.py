@@ -71,5 +71,5 @@ def test_a_posting_read_twice_during_a_move_counts_once():
 
 
 def test_first_pages_are_about_a_shards_share():
-    assert first_page(1000, 1) == 1000 and first_page(1000, 4) == 391 and first_page(1000, 256) == 22
-    assert first_page(10, 2) == 10
+    assert first_page(1000, 1) == 1000 and first_page(1000, 4) == 318 and first_page(1000, 256) == 16
+    assert first_page(10, 2) == 10 and first_page(4000, 8) == 594
