@@ -59,6 +59,10 @@ class Settings:
     reimport_interval: float = _setting("NOTES_REIMPORT_INTERVAL", 300.0, float)
     tag_counts_interval: float = _setting("NOTES_TAG_COUNTS_INTERVAL", 3600.0, float)
     rebuild_hour: int = _setting("NOTES_REBUILD_HOUR", 3, int)
+    # Postings a search term's shard holds on average before the term's shards double (tests: a few dozen).
+    postings_per_shard: int = _setting("NOTES_POSTINGS_PER_SHARD", 50_000, int)
+    # Seconds a process reuses the search terms' shard counts; a split waits twice this before moving rows.
+    shard_map_ttl: float = _setting("NOTES_SHARD_MAP_TTL", 2.0, float)
     run_history_days: int = _setting("NOTES_RUN_HISTORY_DAYS", 90, int)
     lease_ttl: int = _setting("NOTES_LEASE_TTL", 120, int)
     visibility_timeout: int = _setting("NOTES_VISIBILITY_TIMEOUT", 600, int)

@@ -44,7 +44,9 @@ from archive.service import maintenance
 from archive.parse.catalogue import event_id
 from archive.formats.codec import talk_to_json
 from archive.config import PROJECT_ROOT, load_settings
-from archive.indexes.tables import index_keys
+from archive.indexes.tables import SEARCH_POSTINGS, index_keys
+from archive.storage.ledger import DOCUMENT_BUCKETS
+from archive.storage.placement import bucket_of
 from archive.domain import Conference
 from archive.service.run import recount_terms
 from archive.service.runner import run_import
@@ -129,8 +131,8 @@ def raw_statements(source_store, target) -> tuple[list, int, dict]:
     """
     ins_source = target._p("INSERT INTO source_talks (conference_id, origin, talk_id, document_id, talk)"
                            " VALUES (?,?,?,?,?)")
-    ins_doc = target._p("INSERT INTO documents (source, path, content_hash, talk_ids, conference_id, title, format,"
-                        " last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?)")
+    ins_doc = target._p("INSERT INTO source_documents (source, bucket, path, content_hash, talk_ids, conference_id,"
+                        " title, format, last_error, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
     conferences = {c.id: c for c, _ in source_store.all_conferences()}
     now = datetime.now(timezone.utc)
     statements, talks, search_rows = [], 0, 0
@@ -139,10 +141,10 @@ def raw_statements(source_store, target) -> tuple[list, int, dict]:
         conference = conferences.get(talk.conference_id) or Conference(talk.conference_id, talk.conference_id)
         keys = index_keys(talk, day)
         statements += target.talk_rows(talk, conference, day, keys)
-        search_rows += len(keys.table("search_postings")) + len(keys.table("search_docs"))
+        search_rows += len(keys.table(SEARCH_POSTINGS)) + len(keys.table("search_docs"))
         statements.append((ins_source, (talk.conference_id, "catalogue", talk.id, talk.document_id, talk_to_json(talk))))
-        statements.append((ins_doc, ("pyvideo", talk.document_id, "0" * 64, {talk.id}, talk.conference_id,
-                                     talk.title, "catalogue", None, now)))
+        statements.append((ins_doc, ("pyvideo", bucket_of(talk.document_id, DOCUMENT_BUCKETS), talk.document_id,
+                                     "0" * 64, {talk.id}, talk.conference_id, talk.title, "catalogue", None, now)))
     ins_term = target._p("INSERT INTO search_vocabulary (prefix, term, df) VALUES (?, ?, ?)")
     vocabulary = [(ins_term, (r["prefix"], r["term"], r["df"]))
                   for r in source_store.scan_by_token("search_vocabulary", "prefix", ("prefix", "term", "df"))]

@@ -5,8 +5,9 @@ At each archive size (about 2k, 20k and 200k talks) it measures, warm, on the lo
   page's talks, snippets; 20 results) for a common word, a rare word, a three-word query and a
   filtered query, each in two forms: as typed in a search box (the last word is a prefix) and as
   whole words (a trailing space); beside `engine.rank` alone (no talk reads, no snippets);
-- the raw-read floor: one bounded single-partition read of `search_postings` (LIMIT 1000) for the
-  query's most frequent term, the least any search must do;
+- the raw-read floor: the bounded read of the best 1,000 postings of the query's most frequent
+  term (`store.postings`: one partition, or each of its shards' share at once), the least any
+  search must do;
 - SQLite FTS5 on the same talks (the same field text, `archive.search.analysis.talk_fields`;
   tokenizer porter + unicode61 remove_diacritics 2; rank = bm25 with the same field weights),
   top 20 with a snippet;
@@ -44,12 +45,14 @@ from cassandra.query import BatchStatement, BatchType
 from archive import browse, storage
 from archive.config import PROJECT_ROOT, load_settings
 from archive.domain import Conference, Talk
-from archive.indexes.tables import INDEX_BY_NAME, INDEXES, IndexKeys, card, index_day
+from archive.indexes.tables import INDEX_BY_NAME, INDEXES, SEARCH_POSTINGS, IndexKeys, card, index_day
 from archive.search import engine
 from archive.search.analysis import FIELDS, STOP_WORDS, impacts, talk_fields, terms, words
 from archive.search.query import Filters, parse_query
 from archive.service.run import recount_terms
 from archive.service.runner import run_import
+from archive.storage.placement import shard_of
+from archive.storage.postings import posting_insert_cql, posting_values
 from archive.storage.writes import index_insert_cql
 from bench import synth
 from bench.stats import measure
@@ -178,13 +181,12 @@ def floor_term(store, text: str) -> str:
 
 def measure_latency(store, conn, kinds: dict, n: int) -> dict:
     """Time every kind in both forms: ours (browse.search, engine.rank), FTS5, and the raw-read floor."""
-    floor_stmt = store._p("SELECT * FROM search_postings WHERE term = ? LIMIT 1000")
     out = {}
     for kind, spec in kinds.items():
         filters = Filters(year=spec["year"])
         term = floor_term(store, spec["text"])
         row = {"text": spec["text"], "year": spec["year"], "floor_term": term,
-               "floor": measure(lambda: list(store.session.execute(floor_stmt, (term,))), n, warmup=10)}
+               "floor": measure(lambda: store.postings([term], 1000), n, warmup=10)}
         for form, text in (("typed", spec["text"]), ("words", spec["text"] + " ")):
             page = browse.search(store, SECRET, text, filters, limit=PAGE)
             query = parse_query(text, filters)
@@ -368,13 +370,14 @@ def write_copies(store, talks: list[tuple[Talk, object]], conferences: dict[str,
     row; postings grouped by term into single-partition UNLOGGED batches. Each real talk is analysed
     once (a copy has the same text). Rows are the ones store.write_talk would write. Returns the
     number of talks written and of writes sent again after a timeout."""
-    postings, docs = INDEX_BY_NAME["search_postings"], INDEX_BY_NAME["search_docs"]
-    insert_posting, insert_doc = store._p(index_insert_cql(postings)), store._p(index_insert_cql(docs))
+    postings, docs = INDEX_BY_NAME[SEARCH_POSTINGS], INDEX_BY_NAME["search_docs"]
+    insert_posting, insert_doc = store._p(posting_insert_cql(postings)), store._p(index_insert_cql(docs))
+    shards = store.shard_counts(fresh=True)
     counts: dict[str, int] = defaultdict(int)
     made: dict[str, Conference] = {}
     written, writes = 0, Writes(store.session)
     for start in range(0, len(talks), chunk):
-        by_term: dict[str, list[tuple]] = defaultdict(list)
+        by_term: dict[tuple, list[tuple]] = defaultdict(list)  # (term, shard): one partition
         for talk, _ in talks[start:start + chunk]:
             weights = impacts(talk)
             for copy, conference in synth.synthetic_copies([talk], conferences, copies):
@@ -388,7 +391,9 @@ def write_copies(store, talks: list[tuple[Talk, object]], conferences: dict[str,
                 doc = {"terms": weights}
                 writes.submit(insert_doc.bind((copy.id, *(doc[c] if c in doc else shown[c] for c in docs.columns))))
                 for term, impact in weights.items():
-                    by_term[term].append(postings.values(copy, conference, (term, impact, copy.id), shown))
+                    shard = shard_of(copy.id, shards.get(term, 1))
+                    by_term[(term, shard)].append(posting_values(
+                        postings.values(copy, conference, (term, impact, copy.id), shown), shard))
                 made[conference.id] = conference
                 counts[conference.id] += 1
                 written += 1
@@ -594,7 +599,8 @@ def markdown(results: dict) -> str:
                 "`engine.rank` alone. `typed` is the query as a search box sends it (the last word a prefix, "
                 "FTS5: `\"word\"*`); `words` ends with a space (every word whole). FTS5 returns the top "
                 f"{s['page']} by `bm25` with a snippet each. The floor is one read of "
-                "`SELECT * FROM search_postings WHERE term = ? LIMIT 1000` for the query's most frequent term. "
+                "the best 1,000 postings of the query's most frequent term (`store.postings`: "
+                "`SELECT * FROM search_postings_sharded WHERE term = ? AND shard = ? LIMIT ?` for each shard). "
                 f"{s['requests']} timed calls each (rank: half as many).", "",
                 "Queries: " + "; ".join(f"{KIND_NAMES[k]} `{v['text']}`" + (f" in {v['year']}" if v['year'] else "")
                                         for k, v in kinds.items()) + ".", "",

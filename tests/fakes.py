@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from archive.formats.codec import conference_from_json, conference_to_json, talk_from_json, talk_to_json
-from archive.indexes.tables import INDEX_BY_NAME, INDEX_TABLES, IndexKeys
+from archive.indexes.tables import INDEX_BY_NAME, INDEX_TABLES, SEARCH_POSTINGS, IndexKeys
 from archive.domain import Conference, NotFound, SourceFacts, Talk, speaker_slug
 
 
@@ -137,7 +137,10 @@ class FakeStore:
                 self.tag_counts.pop(tag, None)
 
     def count_postings(self, terms):
-        return {term: sum(1 for k in self.index["search_postings"] if k[0] == term) for term in terms}
+        return {term: sum(1 for k in self.index[SEARCH_POSTINGS] if k[0] == term) for term in terms}
+
+    def grow_shards(self, counts):
+        return {}  # shards are where the real store puts a posting; the fake keeps keys only
 
     def count_talks(self):
         return len(self.talks)

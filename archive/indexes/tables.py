@@ -139,12 +139,14 @@ INDEXES: tuple[IndexTable, ...] = (
     # The non-empty month buckets of every bucketed list (written with the rows, never deleted with a talk).
     IndexTable("list_buckets", ("list", "month"), (), _buckets, kept=True),
     # Search: a talk's postings, one per term, best impact first; and its own terms (search_docs).
-    IndexTable("search_postings", ("term", "impact", "talk_id"), _FILTERED, _postings, batched=False),
+    # A common term's postings are spread over shards: storage adds the shard to the partition key
+    # (archive/storage/postings.py), so the keys here are the same whatever a term's shards.
+    IndexTable("search_postings_sharded", ("term", "impact", "talk_id"), _FILTERED, _postings, batched=False),
     IndexTable("search_docs", ("talk_id",), ("terms", *_FILTERED), lambda talk, day: [(talk.id,)], _search_doc,
                batched=False),
 )
 INDEX_TABLES = tuple(t.name for t in INDEXES)
-SEARCH_POSTINGS = "search_postings"
+SEARCH_POSTINGS = "search_postings_sharded"
 INDEX_BY_NAME = {t.name: t for t in INDEXES}
 INDEX_KEY_COLUMNS = {t.name: t.key for t in INDEXES}
 

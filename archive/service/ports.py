@@ -13,7 +13,7 @@ from archive.indexes.tables import IndexKeys
 
 
 class DocumentLedger(Protocol):
-    """What each document gave (`documents`) and what each source says (`source_talks`)."""
+    """What each document gave (`source_documents`) and what each source says (`source_talks`)."""
 
     def get_document(self, source: str, path: str) -> dict | None: ...
     def documents_of(self, source: str) -> dict[str, dict]: ...
@@ -57,9 +57,10 @@ class SpeakerCounter(Protocol):
 
 
 class SearchCounter(Protocol):
-    """Counting a search term's postings and keeping the vocabulary's document frequencies."""
+    """Counting a search term's postings, keeping the vocabulary's document frequencies, sharding common terms."""
 
     def count_postings(self, terms: Iterable[str]) -> dict[str, int]: ...
+    def grow_shards(self, counts: dict[str, int]) -> dict[str, int]: ...
     def count_talks(self) -> int: ...
     def put_vocabulary(self, counts: dict[str, int]) -> None: ...
 

@@ -41,10 +41,12 @@ def origin_of(source: Source) -> str:
 
 
 def recount_terms(store: SearchCounter, terms: Iterable[str]) -> int:
-    """Recount the given search terms' document frequencies and the number of talks; return how many terms."""
+    """Recount the given search terms' document frequencies and the number of talks, and give the
+    terms that outgrew their postings shards more (see archive.storage.postings); return how many terms."""
     terms = sorted(set(terms) - {""})
     if terms:
         counts = store.count_postings(terms)
+        store.grow_shards(counts)
         counts[""] = store.count_talks()
         store.put_vocabulary(counts)
     return len(terms)

@@ -7,10 +7,12 @@
   `archive.indexes.tables`), conferences and tag counts;
 - `reads`: the web's reads by key and paged index reads;
 - `lists`: the lists bucketed by month, paged and counted across their buckets;
-- `ledger`: the documents ledger and what each source says (`documents`, `source_talks`);
+- `ledger`: the documents ledger and what each source says (`source_documents`, `source_talks`);
 - `runs`: run leases and import history;
 - `sources`: each source's last fetch and last import (`source_states`);
-- `search`: the search tables' bounded reads and the vocabulary's recount;
+- `search` and `postings`: the search tables' bounded reads, the vocabulary's recount and the postings' shards;
+- `placement`: stable hashes, shards and buckets (pure);
+- `migrations`: copying the rows of tables whose layout changed (`schema apply`);
 - `generation`: the archive's generation (bumped after writes, read by the web's caches);
 - `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
 

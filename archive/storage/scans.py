@@ -157,6 +157,7 @@ class Scans(StoreBase):
         # DDL-like: identifiers cannot be bind markers, so both are checked names.
         statement = f"TRUNCATE {self.settings.keyspace}.{table}"
         self.session.execute(statement, timeout=120)
+        self.__dict__.pop("_shard_cache", None)  # the search terms' shard counts (storage.postings)
 
     def tables(self) -> list[str]:
         """Return the names of this keyspace's tables."""

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from archive.config import PROJECT_ROOT, Settings
 from archive.indexes.tables import INDEX_TABLES
+from archive.storage.migrations import migrate_layouts
 from archive.storage.session import cluster_for
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.cql"
@@ -203,6 +204,7 @@ def apply_schema(settings: Settings, schema_path: Path = SCHEMA_FILE) -> Applied
             if stmt not in head:
                 session.execute(stmt, timeout=60)
         cluster.control_connection.wait_for_schema_agreement()
+        migrate_layouts(session, settings)  # old tables' rows into their renamed, re-keyed successors
     finally:
         cluster.shutdown()
     tables = [m.group(1) for s in statements if (m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s))]

@@ -1,14 +1,18 @@
-"""Search reads and the vocabulary's recount (`search_postings`, `search_docs`, `search_vocabulary`).
+"""Search reads and the vocabulary's recount (`search_postings_sharded`, `search_docs`, `search_vocabulary`).
 
 The postings and search_docs rows are written with their talk (`writes`), from the index
-descriptions; here are the bounded reads a query makes and the document-frequency upkeep.
+descriptions, each posting in its shard (`postings`); here are the bounded reads a query makes and
+the document-frequency upkeep.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
 
+from archive.indexes.tables import SEARCH_POSTINGS
+from archive.storage.placement import first_page, merge_best, shards_to_read_on
+from archive.storage.postings import PostingShards
 from archive.storage.scans import Scans
 
 _DF = "SELECT term, df FROM search_vocabulary WHERE prefix = ? AND term = ?"
@@ -28,18 +32,37 @@ def _successor(prefix: str) -> str:
 DOCS_PER_READ = 40  # talks per search_docs read (a partition-key IN, far below any guardrail)
 
 
-class SearchStore(Scans):
+class SearchStore(PostingShards, Scans):
     """Bounded reads of the search tables and the recount of document frequencies."""
 
     def postings(self, terms: Iterable[str], limit: int, filters: bool = True) -> dict[str, list[dict]]:
-        """Return the best `limit` postings of each term (impact order), read concurrently; without
-        filters only talk_id, impact and day (a third less to read and decode)."""
+        """Return the best `limit` postings of each term (impact order), as one partition would give
+        them: every shard of a term read at once, a first page of about its share each, then on
+        only where the next rows could still count; without filters only talk_id, impact and day
+        (a third less to read and decode)."""
         terms = sorted(set(terms))
         columns = "*" if filters else "talk_id, impact, day"
-        results = execute_concurrent_with_args(
-            self.session, self._p(f"SELECT {columns} FROM search_postings WHERE term = ? LIMIT ?"),
-            [(t, limit) for t in terms], concurrency=32, raise_on_first_error=True)
-        return {term: list(rs) for term, (ok, rs) in zip(terms, results)}
+        stmt = self._p(f"SELECT {columns} FROM {SEARCH_POSTINGS} WHERE term = ? AND shard = ? LIMIT ?")
+        counts = self.shard_counts()
+        reads = [(t, s, first_page(limit, counts.get(t, 1))) for t in terms for s in range(counts.get(t, 1))]
+        pages: dict[tuple, list[dict]] = {}
+        more: dict[tuple, object] = {}  # (term, shard) -> paging state of its next rows
+        while reads:
+            futures = []
+            for term, shard, size in reads:
+                bound = stmt.bind((term, shard, limit))
+                bound.fetch_size = size
+                futures.append(((term, shard), self.session.execute_async(bound, paging_state=more.pop((term, shard),
+                                                                                                    None))))
+            for key, future in futures:
+                result = future.result()
+                pages.setdefault(key, []).extend(result.current_rows)
+                if result.has_more_pages:
+                    more[key] = result.paging_state
+            reads = [(t, s, limit) for t in terms if (n := counts.get(t, 1)) > 1
+                     for s in shards_to_read_on([pages[(t, i)] for i in range(n)], [(t, i) in more for i in range(n)],
+                                                limit)]
+        return {t: merge_best([pages[(t, s)] for s in range(counts.get(t, 1))], limit) for t in terms}
 
     def terms_with_prefix(self, prefix: str, limit: int = 50) -> dict[str, int]:
         """Return up to limit vocabulary terms that start with prefix (two characters at least), with their df."""
@@ -76,12 +99,16 @@ class SearchStore(Scans):
         return out
 
     def count_postings(self, terms: Iterable[str]) -> dict[str, int]:
-        """Count each term's postings (one partition each), concurrently."""
-        terms = sorted(set(terms))
+        """Count each term's postings, one shard (a bounded partition) a request, concurrently."""
+        counts = self.shard_counts(fresh=True)
+        keys = [(t, s) for t in sorted(set(terms)) for s in range(counts.get(t, 1))]
         results = execute_concurrent_with_args(
-            self.session, self._p("SELECT COUNT(*) AS n FROM search_postings WHERE term = ?"), [(t,) for t in terms],
+            self.session, self._p(f"SELECT COUNT(*) AS n FROM {SEARCH_POSTINGS} WHERE term = ? AND shard = ?"), keys,
             concurrency=32, raise_on_first_error=True)
-        return {term: int(rs.one()["n"]) for term, (ok, rs) in zip(terms, results)}
+        out: dict[str, int] = {}
+        for (term, _), (ok, rs) in zip(keys, results):
+            out[term] = out.get(term, 0) + int(rs.one()["n"])
+        return out
 
     def count_talks(self) -> int:
         """Return the number of talks: the sum of every conference's talk count (a small table)."""
@@ -104,4 +131,11 @@ class SearchStore(Scans):
 
     def posting_terms(self) -> set[str]:
         """Return every term that has postings (DISTINCT partition keys, no filtering)."""
-        return {r["term"] for r in self._rows("SELECT DISTINCT term FROM search_postings")}
+        return {r["term"] for r in self._rows(f"SELECT DISTINCT term, shard FROM {SEARCH_POSTINGS}")}
+
+    def index_rows(self, table: str, key_columns: Sequence[str]) -> set[tuple]:
+        """Return the primary keys of every row of an index table (of postings: without the shard,
+        as the index descriptions know them)."""
+        if table != SEARCH_POSTINGS:
+            return super().index_rows(table, key_columns)
+        return {tuple(r[c] for c in key_columns) for r in self.scan_by_token(table, ("term", "shard"), key_columns)}

@@ -12,8 +12,9 @@ from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType, BoundStatement, PreparedStatement
 
 from archive.domain import UNDATED, Conference, Talk, speaker_prefix
-from archive.indexes.tables import IndexKeys, IndexTable, card
+from archive.indexes.tables import SEARCH_POSTINGS, IndexKeys, IndexTable, card
 from archive.storage.pipeline import WritePipeline
+from archive.storage.postings import PostingShards
 from archive.storage.session import REFUSED, refused
 
 _TALK_COLUMNS = ("conference_id", "id", "title", "speakers", "kind", "ordinal", "day", "index_day", "starts_at",
@@ -70,7 +71,7 @@ def _value_bytes(value) -> int:
     return 8 + _ROW_OVERHEAD
 
 
-class TalkWrites(WritePipeline):
+class TalkWrites(WritePipeline, PostingShards):
     """Talk, index, conference and tag-count writes."""
 
     def talk_rows(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys,
@@ -85,15 +86,25 @@ class TalkWrites(WritePipeline):
         shown = card(talk, conference, day)
         for index, index_keys in keys.items():
             if batched is None or index.batched == batched:
-                insert = self._p(index_insert_cql(index))
-                rows += [(insert, index.values(talk, conference, key, shown)) for key in sorted(index_keys, key=repr)]
+                values = [index.values(talk, conference, key, shown) for key in sorted(index_keys, key=repr)]
+                if index.name == SEARCH_POSTINGS:  # each in its shard
+                    rows += self.posting_rows(index, values)
+                else:
+                    insert = self._p(index_insert_cql(index))
+                    rows += [(insert, v) for v in values]
         return rows
 
     def index_deletes(self, keys: IndexKeys, batched: bool | None = None) -> list[tuple[PreparedStatement, tuple]]:
         """Return the (statement, key) pairs that delete the given index rows (batched: as in talk_rows);
         a kept table's rows (list_buckets) stay, since other talks may still fill them."""
-        return [(self._p(index_delete_cql(index)), key) for index, index_keys in keys.items()
-                if not index.kept and (batched is None or index.batched == batched) for key in index_keys]
+        rows = []
+        for index, index_keys in keys.items():
+            if not index.kept and (batched is None or index.batched == batched):
+                if index.name == SEARCH_POSTINGS:  # from every shard they may be in
+                    rows += self.posting_deletes(index_keys)
+                else:
+                    rows += [(self._p(index_delete_cql(index)), key) for key in index_keys]
+        return rows
 
     def _batch(self) -> BatchStatement:
         return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
@@ -168,8 +179,13 @@ class TalkWrites(WritePipeline):
 
     def delete_index_rows(self, keys: IndexKeys) -> None:
         """Delete the given index rows (orphans found by rebuild_indexes, emptied buckets too), concurrently."""
-        bound = [(self._bound(index_delete_cql(index), key, write=True), None)
-                 for index, index_keys in keys.items() for key in index_keys]
+        bound = []
+        for index, index_keys in keys.items():
+            if index.name == SEARCH_POSTINGS:  # from every shard they may be in
+                bound += [(BoundStatement(stmt, consistency_level=self.write_cl).bind(key), None)
+                          for stmt, key in self.posting_deletes(index_keys)]
+            else:
+                bound += [(self._bound(index_delete_cql(index), key, write=True), None) for key in index_keys]
         execute_concurrent(self.session, bound, concurrency=32, raise_on_first_error=True)
 
     # -- conferences and tag counts ---------------------------------------------------------------

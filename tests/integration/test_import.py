@@ -29,7 +29,7 @@ def index_audit(store):
 
 
 def table_digest(store):
-    tables = ["talks", "documents", "conferences", "conferences_by_year", "tag_counts", *INDEX_KEY_COLUMNS]
+    tables = ["talks", "source_documents", "conferences", "conferences_by_year", "tag_counts", *INDEX_KEY_COLUMNS]
     return digest({t: list(store.scan(t)) for t in tables})
 
 

@@ -26,7 +26,7 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER_DB, BACKEND_DB = 13, 14
 INTERVAL = 3.0
 TIME_COLUMNS = {"updated_at", "imported_at"}
-COMPARED_TABLES = ["talks", "documents", "conferences", "conferences_by_year", "timeline_years", "tag_counts",
+COMPARED_TABLES = ["talks", "source_documents", "conferences", "conferences_by_year", "timeline_years", "tag_counts",
                    *INDEX_KEY_COLUMNS]
 
 

@@ -115,19 +115,19 @@ def test_schema_apply_recreates_a_derived_table_whose_key_changed_and_rebuilds_i
 def test_schema_apply_refuses_a_table_that_cannot_be_rebuilt_and_changes_nothing(node_settings, tmp_path):
     keyspace = f"test_refuse_{uuid.uuid4().hex[:8]}"
     s = dataclasses.replace(node_settings, keyspace=keyspace)
-    documents_key = "PRIMARY KEY ((source), path)"
+    documents_key = "PRIMARY KEY ((source, bucket), path)"
     try:
         path = old_schema(tmp_path, ("PRIMARY KEY ((tag, month), day, talk_id)", OLD_TAG_KEY))
-        path.write_text(path.read_text().replace(documents_key, "PRIMARY KEY ((source, path))"))
+        path.write_text(path.read_text().replace(documents_key, "PRIMARY KEY ((source, bucket, path))"))
         storage.apply_schema(s, path)
-        with pytest.raises(storage.SchemaConflict, match="documents"):
+        with pytest.raises(storage.SchemaConflict, match="source_documents"):
             storage.apply_schema(s)
         cluster = storage.cluster_for(s)
         try:
             cluster.connect()
             tables = cluster.metadata.keyspaces[keyspace].tables
             assert [c.name for c in tables["talks_by_tag"].partition_key] == ["tag"]  # not dropped either
-            assert [c.name for c in tables["documents"].partition_key] == ["source", "path"]
+            assert [c.name for c in tables["source_documents"].partition_key] == ["source", "bucket", "path"]
         finally:
             cluster.shutdown()
     finally:

@@ -145,7 +145,7 @@ def test_edits_change_what_is_found_and_removal_leaves_no_posting(clean_store, c
     assert index_audit(store).clean()
     (folder / original.name).unlink()
     sync(store, source)
-    assert store.query("SELECT * FROM search_postings LIMIT 1") == []
+    assert store.query("SELECT * FROM search_postings_sharded LIMIT 1") == []
     assert store.query("SELECT * FROM search_docs LIMIT 1") == []
     assert ids("quetzalcoatl", store) == []
     assert store.document_frequencies([]).get("") == 0
@@ -156,7 +156,7 @@ def test_rebuild_restores_truncated_search_tables(clean_store, corpus, tmp_path)
     source = Source("ep", "notes", corpus / "seeds", include=("000_*.txt",), conference=EUROPYTHON)
     sync(store, source)
     before = ids("flask", store)
-    for table in ("search_postings", "search_docs", "search_vocabulary"):
+    for table in ("search_postings_sharded", "search_term_shards", "search_docs", "search_vocabulary"):
         store.truncate(table)
     assert ids("flask", store) == []
     maintenance.rebuild_indexes(store)
