@@ -45,12 +45,12 @@ class RunHistory(StoreBase):
         """Write (or update) one import run's record; it expires after ttl_seconds."""
         self.session.execute(self._bound(
             "INSERT INTO import_runs (month, run_id, job, started_at, finished_at, status, host, trigger, seen, new,"
-            " changed, unchanged, removed, failed, talks_written, talks_deleted, errors, git_commits)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) USING TTL ?",
+            " changed, unchanged, removed, failed, talks_written, talks_deleted, errors, git_commits, hosts)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) USING TTL ?",
             (run.started_at.strftime("%Y-%m"), run.run_id, run.job, run.started_at, run.finished_at, run.status,
              run.host, run.trigger, run.seen, run.new, run.changed, run.unchanged, run.removed, run.failed,
              run.talks_written, run.talks_deleted, list(run.errors)[:100], dict(run.git_commits) or None,
-             ttl_seconds), write=True))
+             dict(run.hosts) or None, ttl_seconds), write=True))
 
     def list_runs(self, months: Sequence[str], limit: int = 50) -> list[dict]:
         """Return the newest import runs of the given month buckets ('YYYY-MM', newest first)."""
