@@ -4,24 +4,20 @@ Imports send thousands of independent writes; waiting for each one leaves the no
 round trips. `submit` keeps at most PIPELINE_DEPTH in flight and `flush` waits for them all.
 A write the database refuses for what it holds raises the domain's WriteRefused.
 
-A write whose whole request failed (the driver's retries and the request timeout spent: a node
-lost and not yet convicted by gossip, which takes 10-20 s on a busy machine) is sent again, up to
-RESENDS times, when it is idempotent (see archive.storage.session.idempotent); an LWT never is.
+A write that fails as a whole (a node lost, a timeout) is sent again when it is idempotent
+(StoreBase._resend: with its first timestamp plus the attempt number); an LWT never is.
 """
 from __future__ import annotations
 
 from collections import deque
 from typing import Any, Sequence
 
-from cassandra.concurrent import execute_concurrent
-
 from archive.storage.session import REFUSED, RETRYABLE_ERRORS, StoreBase, refused
 
 # Writes in flight at once from one process's import pipeline (the driver's default allows 1024+
 # requests per connection; a few dozen keep a single node busy without queueing timeouts).
 PIPELINE_DEPTH = 48
-# Times an idempotent write whose request failed as a whole is sent again (each within the request timeout).
-RESENDS = 2
+WRITE_ALL_DEPTH = 32  # writes in flight at once in write_all (recounts, index cleanups)
 
 
 class WritePipeline(StoreBase):
@@ -35,32 +31,22 @@ class WritePipeline(StoreBase):
         """Run a write now (wait) or through the pipeline; a refused write raises WriteRefused."""
         try:
             if wait:
-                self._resend(statement, None)
+                self._resend(statement)
             else:
                 self.submit(statement)
         except REFUSED as exc:
             raise refused(exc) from exc
 
-    def _resend(self, statement, params, error: BaseException | None = None):
-        """Run a write now (again, when error says how its first attempt failed); while it fails as
-        a whole and is idempotent, send it again, RESENDS times at most."""
-        if error is not None and not (isinstance(error, RETRYABLE_ERRORS) and statement.is_idempotent):
-            raise error
-        for _ in range(RESENDS if error is not None else RESENDS + 1):
-            try:
-                return self.session.execute(statement, params)
-            except RETRYABLE_ERRORS as exc:
-                if not statement.is_idempotent:
-                    raise
-                error = exc
-        raise error
-
     def write_all(self, statements: list) -> None:
-        """Run (statement, params) writes concurrently; resend the idempotent ones that failed as a whole."""
-        results = execute_concurrent(self.session, statements, concurrency=32, raise_on_first_error=False)
-        for (ok, outcome), (statement, params) in zip(results, statements):
-            if not ok:
-                self._resend(statement, params, outcome)
+        """Run (statement, params) writes, WRITE_ALL_DEPTH at once; resend the idempotent ones that fail
+        as a whole (see _resend); raise the first error left."""
+        inflight: deque = deque()
+        for statement, params in statements:
+            inflight.append((self.session.execute_async(statement, params), statement, params))
+            if len(inflight) >= WRITE_ALL_DEPTH:
+                self._wait(*inflight.popleft())
+        while inflight:
+            self._wait(*inflight.popleft())
 
     def _write(self, cql: str, values: Sequence[Any], wait: bool) -> None:
         """Run one prepared write at the write consistency, now or through the pipeline."""
@@ -81,7 +67,7 @@ class WritePipeline(StoreBase):
         try:
             future.result()
         except RETRYABLE_ERRORS as exc:
-            self._resend(statement, params, exc)
+            self._resend(statement, params, exc, future.message.timestamp)
 
     def flush(self) -> None:
         """Wait for every write sent with submit(); raise the first that failed."""

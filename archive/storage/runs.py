@@ -43,7 +43,7 @@ class RunHistory(StoreBase):
 
     def record_run(self, run: RunRecord, ttl_seconds: int) -> None:
         """Write (or update) one import run's record; it expires after ttl_seconds."""
-        self.session.execute(self._bound(
+        self._resend(self._bound(
             "INSERT INTO import_runs (month, run_id, job, started_at, finished_at, status, host, trigger, seen, new,"
             " changed, unchanged, removed, failed, talks_written, talks_deleted, errors, git_commits, hosts)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) USING TTL ?",
