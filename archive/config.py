@@ -6,6 +6,7 @@ and the parser of its value; load_settings and settings_table are both made from
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -83,6 +84,8 @@ class Settings:
     git_root: Path = _setting("NOTES_GIT_ROOT", PROJECT_ROOT / "var" / "git", Path)
     # Seconds one git command (a fetch, a clone) may take before it is killed and recorded as failed.
     git_timeout: float = _setting("NOTES_GIT_TIMEOUT", 120.0, float)
+    # This machine's name in run leases and the import history (empty: the system's host name).
+    host: str = _setting("NOTES_HOST", "")
 
 
 def _env(env: Mapping[str, str], name: str) -> str | None:
@@ -102,6 +105,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "base_url" not in values:
         values["base_url"] = f"http://127.0.0.1:{values.get('web_port', Settings.web_port)}"
     return Settings(**values)
+
+
+def host_name() -> str:
+    """Return the name this process gives its machine in leases and run records (NOTES_HOST, else
+    the system's host name: two workers on one machine may pose as two hosts)."""
+    return load_settings().host or socket.gethostname()
 
 
 def settings_table() -> list[tuple[str, str]]:

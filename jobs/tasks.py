@@ -8,12 +8,13 @@ record the document as failed and return, so one bad document never blocks a run
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 from celery import chord
 from celery.exceptions import SoftTimeLimitExceeded
 
 from archive.service import maintenance
-from archive.config import load_settings
+from archive.config import host_name, load_settings
 from archive.service.git_sources import check_git_sources, note_checks, record_imported
 from archive.service.runner import LeaseHeld, kept, make_service, recorded_run
 from archive.service.importing import conference_of_document
@@ -59,7 +60,7 @@ def _record_failure(source_name: str, path: str, error: str) -> dict:
 def _failed(source_name: str, path: str, error: str) -> dict:
     """Return a failed document's result; not `recorded` in the ledger, so its git commit is scanned again."""
     return {"source": source_name, "path": path, "status": DocumentStatus.FAILED.value, "error": error,
-            "talks_written": 0, "talks_deleted": 0, "conference": None, "recorded": False}
+            "talks_written": 0, "talks_deleted": 0, "conference": None, "recorded": False, "host": host_name()}
 
 
 def _trigger(task, given: str | None) -> str:
@@ -84,7 +85,7 @@ def _outcome(source_name: str, path: str, summary, conference: str | None) -> di
     """
     return {"source": source_name, "path": path, "status": summary.status().value,
             "error": summary.errors[0][1] if summary.errors else None, "talks_written": summary.talks_written,
-            "talks_deleted": summary.talks_deleted, "conference": conference, "recorded": True}
+            "talks_deleted": summary.talks_deleted, "conference": conference, "recorded": True, "host": host_name()}
 
 
 @app.task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=DOCUMENT_SOFT_LIMIT,
@@ -189,7 +190,8 @@ def finish_run(outcomes: list[dict], run: dict, scan: dict | None = None) -> dic
     run.finish(RunStatus.FAILED if failed or fetch_failures else RunStatus.DONE, failed=len(failed),
                talks_written=sum(o["talks_written"] for o in outcomes),
                talks_deleted=sum(o["talks_deleted"] for o in outcomes),
-               errors=run.errors + [f"{o['path']}: {o['error']}" for o in failed])
+               errors=run.errors + [f"{o['path']}: {o['error']}" for o in failed],
+               hosts=dict(Counter(o.get("host") or "?" for o in outcomes)))
     # Two workers relinking one conference at once may each have read the other's facts half
     # written; one serial relink of every touched conference here makes the run's end state exact.
     service = make_service(store)

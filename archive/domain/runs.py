@@ -1,12 +1,13 @@
 """Import runs as the history keeps them: one typed record shared by the jobs, storage and the pages."""
 from __future__ import annotations
 
-import socket
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from archive.config import host_name
 
 if TYPE_CHECKING:
     from archive.domain.outcomes import ImportSummary
@@ -38,7 +39,7 @@ class RunRecord:
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     finished_at: datetime | None = None
     status: str = RunStatus.RUNNING.value
-    host: str = field(default_factory=socket.gethostname)
+    host: str = field(default_factory=host_name)
     lease_owner: str | None = None
     trigger: str | None = None
     seen: int = 0
@@ -52,6 +53,8 @@ class RunRecord:
     errors: list[str] = field(default_factory=list)
     # Each git source's commit in this run and when it was fetched (None: never fetched).
     git_commits: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
+    # Documents each host imported or removed in this run (a re-import's tasks run on every worker).
+    hosts: dict[str, int] = field(default_factory=dict)
 
     def finish(self, status: RunStatus, **counts) -> None:
         """Close the run now with a status and its final counts."""

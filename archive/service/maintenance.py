@@ -5,12 +5,12 @@ Everything here works through the store's interface; jobs/tasks.py are thin shel
 from __future__ import annotations
 
 import os
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from archive.config import host_name
 from archive.domain.outcomes import DocumentStatus
 from archive.indexes.audit import audit, expected_rows
 from archive.indexes.tables import EMPTY_KEYS, INDEX_KEY_COLUMNS, IndexKeys, index_keys
@@ -59,7 +59,7 @@ def plan_source(store, source: Source) -> ReimportPlan:
 
 def worker_identity() -> str:
     """Return a lease owner id naming this host and process, unique per call."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{host_name()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class LeaseLost(Exception):

@@ -42,10 +42,11 @@ class Store(TalkWrites, Ledger, ListReads, RunHistory, SearchStore, Scans, Gener
     """Every part of the store over one session (what a process opens once)."""
 
 
-def connect(settings: Settings) -> Store:
-    """Open this process's session to settings.keyspace and return a Store over it."""
+def connect(settings: Settings, only_host: str | None = None) -> Store:
+    """Open this process's session to settings.keyspace and return a Store over it (with only_host:
+    every request coordinated by that node alone, as the cluster tests read each replica)."""
     quiet_batch_size_warnings()
-    return Store(open_session(settings), settings)
+    return Store(open_session(settings, only_host), settings)
 
 
 __all__ = [

@@ -36,6 +36,6 @@ class Generations(StoreBase):
         """Start a new generation (call it after the writes it covers have been acknowledged)."""
         now = datetime.now(timezone.utc)
         try:
-            self.session.execute(self._bound(_BUMP, (scope, now), write=True))
+            self._resend(self._bound(_BUMP, (scope, now), write=True))
         except InvalidRequest as exc:
             raise _missing(exc) from exc

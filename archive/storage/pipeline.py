@@ -3,17 +3,21 @@
 Imports send thousands of independent writes; waiting for each one leaves the node idle between
 round trips. `submit` keeps at most PIPELINE_DEPTH in flight and `flush` waits for them all.
 A write the database refuses for what it holds raises the domain's WriteRefused.
+
+A write that fails as a whole (a node lost, a timeout) is sent again when it is idempotent
+(StoreBase._resend: with its first timestamp plus the attempt number); an LWT never is.
 """
 from __future__ import annotations
 
 from collections import deque
 from typing import Any, Sequence
 
-from archive.storage.session import REFUSED, StoreBase, refused
+from archive.storage.session import REFUSED, RETRYABLE_ERRORS, StoreBase, refused
 
 # Writes in flight at once from one process's import pipeline (the driver's default allows 1024+
 # requests per connection; a few dozen keep a single node busy without queueing timeouts).
 PIPELINE_DEPTH = 48
+WRITE_ALL_DEPTH = 32  # writes in flight at once in write_all (recounts, index cleanups)
 
 
 class WritePipeline(StoreBase):
@@ -27,11 +31,22 @@ class WritePipeline(StoreBase):
         """Run a write now (wait) or through the pipeline; a refused write raises WriteRefused."""
         try:
             if wait:
-                self.session.execute(statement)
+                self._resend(statement)
             else:
                 self.submit(statement)
         except REFUSED as exc:
             raise refused(exc) from exc
+
+    def write_all(self, statements: list) -> None:
+        """Run (statement, params) writes, WRITE_ALL_DEPTH at once; resend the idempotent ones that fail
+        as a whole (see _resend); raise the first error left."""
+        inflight: deque = deque()
+        for statement, params in statements:
+            inflight.append((self.session.execute_async(statement, params), statement, params))
+            if len(inflight) >= WRITE_ALL_DEPTH:
+                self._wait(*inflight.popleft())
+        while inflight:
+            self._wait(*inflight.popleft())
 
     def _write(self, cql: str, values: Sequence[Any], wait: bool) -> None:
         """Run one prepared write at the write consistency, now or through the pipeline."""
@@ -43,16 +58,23 @@ class WritePipeline(StoreBase):
         Imports write thousands of independent rows; waiting for each one leaves the node idle
         between round trips. flush() waits for all of them and raises the first error.
         """
-        self._inflight.append(self.session.execute_async(statement, params))
+        self._inflight.append((self.session.execute_async(statement, params), statement, params))
         while len(self._inflight) > PIPELINE_DEPTH:
-            self._inflight.popleft().result()
+            self._wait(*self._inflight.popleft())
+
+    def _wait(self, future, statement, params) -> None:
+        """Wait for one pipelined write; a failed idempotent one is sent again (see _resend)."""
+        try:
+            future.result()
+        except RETRYABLE_ERRORS as exc:
+            self._resend(statement, params, exc, future.message.timestamp)
 
     def flush(self) -> None:
         """Wait for every write sent with submit(); raise the first that failed."""
         first_error = None
         while self._inflight:
             try:
-                self._inflight.popleft().result()
+                self._wait(*self._inflight.popleft())
             except Exception as exc:  # noqa: BLE001 - keep draining, then raise the first
                 first_error = first_error or exc
         if isinstance(first_error, REFUSED):

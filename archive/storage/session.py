@@ -8,20 +8,27 @@ statement, so one call's settings never leak into another's.
 from __future__ import annotations
 
 import logging
+import re
 import struct
+import threading
+import time
+from contextlib import contextmanager
 from typing import Any, Sequence
 
 from cassandra import ConsistencyLevel, InvalidRequest, OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
+from cassandra.connection import ConnectionException
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy, WhiteListRoundRobinPolicy
+from cassandra.policies import (DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy, RetryPolicy, TokenAwarePolicy,
+                                WhiteListRoundRobinPolicy)
 from cassandra.protocol import ProtocolException
 from cassandra.query import BoundStatement, PreparedStatement, dict_factory
 
 from archive.config import Settings
 from archive.domain import SchemaMissing, WriteRefused
 
+RESEND_WINDOW, RESEND_PAUSE = 60.0, 0.5  # how long, and how often, a failed idempotent write is sent again
 # Errors a caller may retry: the node is down, overloaded or slow (re-exported for jobs/ and web/).
-RETRYABLE_ERRORS = (NoHostAvailable, Unavailable, ReadTimeout, WriteTimeout, OperationTimedOut)
+RETRYABLE_ERRORS = (NoHostAvailable, Unavailable, ReadTimeout, WriteTimeout, OperationTimedOut, ConnectionException)
 # What the node (or the driver, encoding a value) refuses for what a write holds: never retried.
 REFUSED = (InvalidRequest, ProtocolException, struct.error, TypeError, OverflowError)
 
@@ -50,10 +57,99 @@ def refused(exc: BaseException) -> WriteRefused:
     return WriteRefused(f"the database refused a write: {type(exc).__name__}: {str(exc)[:300]}")
 
 
-def cluster_for(settings: Settings, timeout: float | None = None) -> Cluster:
-    """Return an unconnected Cluster for the settings' contact points (token-aware, dict rows)."""
+# A statement that applies the same change however often it runs: anything but a lightweight
+# transaction (`IF ...`: a retry of an applied one reads as "not applied") and counter updates
+# (the schema has none: tag_counts are recounted, never incremented). `now()` in the generation
+# bump is idempotent in effect: a retried bump starts one more generation, which is harmless.
+_LWT = re.compile(r"\bIF\s+(NOT\s+EXISTS\b|EXISTS\b|\w+\s*(=|!=|<|>|\bIN\b))", re.IGNORECASE)
+
+
+def idempotent(cql: str) -> bool:
+    """Whether a statement of ours may be sent again after an error without changing what it does."""
+    return not _LWT.search(cql)
+
+
+def _is_read(query) -> bool:
+    text = getattr(getattr(query, "prepared_statement", None), "query_string", None) or getattr(query, "query_string", "")
+    return text.lstrip().upper().startswith("SELECT")
+
+
+class IdempotentRetryPolicy(RetryPolicy):
+    """Retry what the driver may safely send again with the same timestamp; leave writes to StoreBase._resend.
+
+    An idempotent read goes to the next host after a connection error, an overloaded node or a
+    read timeout (a replica that died before the coordinator's failure detector noticed), up to
+    RETRIES times; any statement after an Unavailable (never applied). A write that may have been
+    applied (a write or batchlog timeout, a connection lost after sending) is rethrown: the driver
+    would resend it with the *same* timestamp, and a list written twice with one timestamp keeps
+    both copies' elements (its cells are keyed by timeuuids the coordinator makes). The stock
+    policy retries a batchlog timeout and every connection error, so imports at RF 3 duplicated
+    the `links` and `speakers` of talks when a node was killed.
+    """
+
+    RETRIES = 3
+
+    def on_read_timeout(self, query, consistency, required_responses, received_responses, data_retrieved, retry_num):
+        return (self.RETRY_NEXT_HOST, None) if retry_num < self.RETRIES else (self.RETHROW, None)
+
+    def on_write_timeout(self, query, consistency, write_type, required_responses, received_responses, retry_num):
+        return self.RETHROW, None
+
+    def on_unavailable(self, query, consistency, required_replicas, alive_replicas, retry_num):
+        return (self.RETRY_NEXT_HOST, None) if retry_num < self.RETRIES else (self.RETHROW, None)
+
+    def on_request_error(self, query, consistency, error, retry_num):
+        if _is_read(query) and getattr(query, "is_idempotent", False) and retry_num < self.RETRIES:
+            return self.RETRY_NEXT_HOST, None
+        return self.RETHROW, None
+
+
+class WriteTimestamps:
+    """Client-side write timestamps (microseconds), STEP apart at least; a resent write takes its first
+    attempt's plus the attempt number (see StoreBase._resend).
+
+    Its later timestamp shadows whatever an earlier attempt (or a batchlog replay of it) left, and
+    still loses to any write made after the first attempt, which the gap keeps newer: resending
+    never brings an older value back over a later write (the import writes a talk, then relinks it).
+    """
+
+    STEP = 64
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = 0
+        self._pinned = threading.local()
+
+    def __call__(self) -> int:
+        pinned = getattr(self._pinned, "value", None)
+        if pinned is not None:
+            return pinned
+        with self._lock:
+            self._last = max(int(time.time() * 1e6), self._last + self.STEP)
+            return self._last
+
+    @contextmanager
+    def pinned(self, timestamp: int | None):
+        """Statements sent by this thread inside the block carry `timestamp` (None: a new one)."""
+        self._pinned.value = timestamp
+        try:
+            yield
+        finally:
+            self._pinned.value = None
+
+
+def cluster_for(settings: Settings, timeout: float | None = None, only_host: str | None = None) -> Cluster:
+    """Return an unconnected Cluster for the settings' contact points (token-aware, dict rows;
+    with only_host, every request goes to that node alone as coordinator).
+
+    With several nodes: idempotent statements go to the next replica when one fails (see
+    IdempotentRetryPolicy), and a node that comes back is reconnected within 16 s (the driver's
+    default backs off to 10 minutes); a node's loss is seen at once when its socket closes.
+    """
     profile = ExecutionProfile(
-        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
+        load_balancing_policy=(WhiteListRoundRobinPolicy([only_host]) if only_host
+                               else TokenAwarePolicy(DCAwareRoundRobinPolicy())),
+        retry_policy=IdempotentRetryPolicy(),
         consistency_level=ConsistencyLevel.name_to_value[settings.read_consistency],
         request_timeout=timeout or settings.request_timeout,
         row_factory=dict_factory,
@@ -64,6 +160,8 @@ def cluster_for(settings: Settings, timeout: float | None = None) -> Cluster:
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         protocol_version=5,
         connect_timeout=timeout or 10,
+        reconnection_policy=ExponentialReconnectionPolicy(1.0, 16.0),
+        timestamp_generator=WriteTimestamps(),
     )
 
 
@@ -87,9 +185,9 @@ def probe_release_version(settings: Settings, timeout: float = 5.0, host: tuple[
         cluster.shutdown()
 
 
-def open_session(settings: Settings) -> Session:
+def open_session(settings: Settings, only_host: str | None = None) -> Session:
     """Open a session (no keyspace set) and check that settings.keyspace exists."""
-    cluster = cluster_for(settings)
+    cluster = cluster_for(settings, only_host=only_host)
     # No `USE keyspace`: Cassandra 5 warns against it with prepared statements. Every statement is
     # prepared with its keyspace instead (native protocol v5).
     session = cluster.connect()
@@ -116,7 +214,9 @@ class StoreBase:
         """Return the statement prepared for cql in this keyspace (prepared once, then shared)."""
         stmt = self._prepared.get(cql)
         if stmt is None:
-            stmt = self._prepared[cql] = self.session.prepare(cql, keyspace=self.settings.keyspace)
+            stmt = self.session.prepare(cql, keyspace=self.settings.keyspace)
+            stmt.is_idempotent = idempotent(cql)  # bound statements and retries inherit it
+            self._prepared[cql] = stmt
         return stmt
 
     def _bound(self, cql: str, values: Sequence[Any] = (), write: bool = False,
@@ -126,6 +226,26 @@ class StoreBase:
         if fetch_size is not None:
             bound.fetch_size = fetch_size
         return bound.bind(tuple(values))
+
+    def _resend(self, statement, params=None, error: BaseException | None = None, timestamp: int | None = None):
+        """Run a write now (or again, when `error` says how its first attempt, sent with `timestamp`,
+        failed). While it fails as a whole (a node lost and not yet convicted by gossip, which takes
+        10-20 s on a busy machine) and is idempotent, send it again every RESEND_PAUSE s for up to
+        RESEND_WINDOW s, each time with its first timestamp plus the attempt number (WriteTimestamps)."""
+        if error is not None and not (isinstance(error, RETRYABLE_ERRORS) and statement.is_idempotent):
+            raise error
+        deadline, attempt = time.monotonic() + RESEND_WINDOW, 0 if error is None else 1
+        while True:
+            with self.session.cluster.timestamp_generator.pinned(None if timestamp is None else timestamp + attempt):
+                future = self.session.execute_async(statement, params)
+            try:
+                return future.result()
+            except RETRYABLE_ERRORS:
+                if not statement.is_idempotent or attempt + 1 >= WriteTimestamps.STEP or time.monotonic() > deadline:
+                    raise
+                timestamp = future.message.timestamp if timestamp is None else timestamp
+                attempt += 1
+                time.sleep(RESEND_PAUSE)
 
     def _rows(self, cql: str, values: Sequence[Any] = ()) -> list[dict]:
         """Run one prepared read and return its rows."""

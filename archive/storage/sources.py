@@ -25,7 +25,7 @@ class SourceStates(StoreBase):
         else:
             cql, values = (f"UPDATE source_states SET kind = ?, location = ?, last_error = ?, error_at = ? {_KEY}",
                            (kind, location, error[:2000], at))
-        self.session.execute(self._bound(cql, (*values, BUCKET, source), write=True))
+        self._resend(self._bound(cql, (*values, BUCKET, source), write=True))
 
     def record_imported(self, source: str, kind: str, location: str, at: datetime, commit: str | None = None,
                         key: str | None = None) -> None:
@@ -35,4 +35,4 @@ class SourceStates(StoreBase):
         else:
             cql, values = ("UPDATE source_states SET kind = ?, location = ?, imported_commit = ?, imported_key = ?,"
                            f" imported_at = ? {_KEY}", (kind, location, commit, key, at))
-        self.session.execute(self._bound(cql, (*values, BUCKET, source), write=True))
+        self._resend(self._bound(cql, (*values, BUCKET, source), write=True))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Sequence
 
-from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType, BoundStatement, PreparedStatement
 
 from archive.domain import UNDATED, Conference, Talk, speaker_prefix
@@ -107,7 +106,10 @@ class TalkWrites(WritePipeline, PostingShards):
         return rows
 
     def _batch(self) -> BatchStatement:
-        return BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        """A LOGGED batch of plain writes: idempotent, so a lost coordinator's batch is sent to another."""
+        batch = BatchStatement(batch_type=BatchType.LOGGED, consistency_level=self.write_cl)
+        batch.is_idempotent = True
+        return batch
 
     def _batches(self, rows: list[tuple[PreparedStatement, tuple]]) -> list[BatchStatement | BoundStatement]:
         """Return the rows (in order) as LOGGED batches within BATCH_BYTES; a row larger than that
@@ -169,8 +171,7 @@ class TalkWrites(WritePipeline, PostingShards):
         try:
             bound = [BoundStatement(stmt, consistency_level=self.write_cl).bind(values) for stmt, values in rows]
             if wait:
-                execute_concurrent(self.session, [(b, None) for b in bound], concurrency=32,
-                                   raise_on_first_error=True)
+                self.write_all([(b, None) for b in bound])
         except REFUSED as exc:
             raise refused(exc) from exc
         if not wait:
@@ -186,7 +187,7 @@ class TalkWrites(WritePipeline, PostingShards):
                           for stmt, key in self.posting_deletes(index_keys)]
             else:
                 bound += [(self._bound(index_delete_cql(index), key, write=True), None) for key in index_keys]
-        execute_concurrent(self.session, bound, concurrency=32, raise_on_first_error=True)
+        self.write_all(bound)
 
     # -- conferences and tag counts ---------------------------------------------------------------
     def put_conference(self, conference: Conference, source: str, talk_count: int | None = None,
@@ -210,7 +211,7 @@ class TalkWrites(WritePipeline, PostingShards):
             columns, values = columns + ("notes_count",), values + (notes_count,)
         batch.add(self._p(insert_cql("conferences_by_year", columns)), values)
         batch.add(self._p("INSERT INTO timeline_years (bucket, year) VALUES ('all', ?)"), (start.year,))
-        self.session.execute(batch)
+        self._execute(batch, wait=True)
 
     def put_tag_counts(self, counts: dict[str, int]) -> None:
         """Store tag counts; a zero count removes the tag from the cloud."""
@@ -219,7 +220,7 @@ class TalkWrites(WritePipeline, PostingShards):
                             (t, n, now), write=True), None) for t, n in counts.items() if n > 0]
         drop = [(self._bound("DELETE FROM tag_counts WHERE bucket = 'all' AND tag = ?", (t,), write=True), None)
                 for t, n in counts.items() if n <= 0]
-        execute_concurrent(self.session, put + drop, concurrency=32, raise_on_first_error=True)
+        self.write_all(put + drop)
 
     def put_speaker_counts(self, counts: dict[str, tuple[str | None, int, int]]) -> None:
         """Store the directory rows of speakers (name, talks, notes by slug); one with no talk leaves it."""
@@ -236,14 +237,14 @@ class TalkWrites(WritePipeline, PostingShards):
                                          (prefix, slug), write=True), None))
         put += [(self._bound("INSERT INTO speaker_prefixes (bucket, prefix) VALUES ('all', ?)", (p,), write=True), None)
                 for p in sorted(prefixes)]
-        execute_concurrent(self.session, put + drop, concurrency=32, raise_on_first_error=True)
+        self.write_all(put + drop)
 
     def put_redirects(self, moved: dict[str, str]) -> None:
         """Record that talk ids moved (old id -> the id it answers under now)."""
         now = datetime.now(timezone.utc)
         statements = [(self._bound("INSERT INTO talk_redirects (old_id, new_id, moved_at) VALUES (?, ?, ?)",
                                    (old, new, now), write=True), None) for old, new in sorted(moved.items())]
-        execute_concurrent(self.session, statements, concurrency=32, raise_on_first_error=True)
+        self.write_all(statements)
 
 
 __all__ = ["TalkWrites", "index_delete_cql", "index_insert_cql"]

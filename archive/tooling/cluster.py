@@ -37,6 +37,19 @@ class ClusterNodeStatus:
     rss_mb: float | None
 
 
+class ClusterNode(LocalNode):
+    """A node of the local cluster. It reads its own replica first whenever it holds one:
+    GossipingPropertyFileSnitch (with SimpleSnitch's datacenter1 and rack1) puts the local node
+    first, and no dynamic snitch reorders replicas by latency. A read at ONE coordinated by a
+    replica then reads its own data alone (the cluster tests' per-node digests rely on it)."""
+
+    SNITCH = "endpoint_snitch: GossipingPropertyFileSnitch\ndynamic_snitch: false"
+
+    def write_config(self) -> None:
+        super().write_config()
+        (self.conf / "cassandra-rackdc.properties").write_text("dc=datacenter1\nrack=rack1\n")
+
+
 class LocalCluster:
     """N local nodes forming one cluster (see the module docstring)."""
 
@@ -48,7 +61,7 @@ class LocalCluster:
         self.home = settings.cluster_dir
         seed = f"127.0.0.1:{settings.cluster_storage_port}"
         lib = settings.node_dir / "lib"  # the single node's jars: resolved once from Maven Central
-        self.nodes = [LocalNode(settings, address=f"127.0.0.{i}", home=self.home / f"node{i}",
+        self.nodes = [ClusterNode(settings, address=f"127.0.0.{i}", home=self.home / f"node{i}",
                                 ports=(settings.cluster_port, settings.cluster_storage_port,
                                        settings.cluster_jmx_port + i),
                                 seeds=seed, lib=lib, cluster_name=CLUSTER_NAME, replication=min(3, self.size),

@@ -81,7 +81,7 @@ cluster_name: {cluster_name}
 num_tokens: 16
 allocate_tokens_for_local_replication_factor: {replication}
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
+{snitch}
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 seed_provider:
@@ -140,6 +140,7 @@ class NodeStatus:
 
 class LocalNode:
     """One local Cassandra node living in settings.node_dir."""
+    SNITCH = "endpoint_snitch: SimpleSnitch"  # the yaml's snitch lines (a cluster's nodes differ)
 
     def __init__(self, settings: Settings, address: str = "127.0.0.1", home: Path | None = None,
                  ports: tuple[int, int, int] | None = None, seeds: str | None = None, lib: Path | None = None,
@@ -206,7 +207,7 @@ class LocalNode:
         self.logs.mkdir(parents=True, exist_ok=True)
         (self.conf / "cassandra.yaml").write_text(YAML_TEMPLATE.format(
             storage_port=self.storage_port, native_port=self.native_port, address=self.address, seeds=self.seeds,
-            cluster_name=self.cluster_name, replication=self.replication))
+            cluster_name=self.cluster_name, replication=self.replication, snitch=self.SNITCH))
         (self.conf / "logback.xml").write_text(LOGBACK)
         (self.conf / "jvm17-server.options").write_text("\n".join(self.jvm_args()) + "\n")
 

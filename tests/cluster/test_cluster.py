@@ -10,22 +10,11 @@ import uuid
 import pytest
 
 from archive import storage
-from archive.config import PROJECT_ROOT, load_settings
+from archive.config import PROJECT_ROOT
 from archive.service.runner import run_import
-from archive.tooling.cluster import LocalCluster, parse_status
+from archive.tooling.cluster import parse_status
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """Start the three-node cluster (or reuse it when it runs already) and stop it afterwards."""
-    local = LocalCluster(load_settings(), 3)
-    was_running = all(node.pid() for node in local.nodes)
-    local.start()
-    yield local
-    if not was_running:
-        local.stop()
 
 
 @pytest.fixture(scope="module")
