@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
+from cassandra.concurrent import execute_concurrent_with_args
 
 from archive.indexes.tables import BUCKETED, INDEX_BY_NAME, bucket_list, month_of
 from archive.storage.reads import IndexReads
@@ -169,9 +169,8 @@ class ListReads(IndexReads):
                                                raise_on_first_error=True)
         counted = [(v, rs.one()) for (v, _), (_, rs) in zip(args, results)]
         if hint:  # a recount's by-product: a stale count only makes a page read one round more or less
-            execute_concurrent(self.session, [(self._bound(_HINT, (int(row["n"]), bucket_list(table, v), m), write=True),
-                                               None) for (v, m), (_, row) in zip(args, counted)],
-                               concurrency=32, raise_on_first_error=True)
+            self.write_all([(self._bound(_HINT, (int(row["n"]), bucket_list(table, v), m), write=True), None)
+                            for (v, m), (_, row) in zip(args, counted)])
         return counted
 
     def _counts(self, table: str, values: Iterable[Any], hint: bool = False) -> dict[Any, int]:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Sequence
 
-from archive.storage.session import REFUSED, RETRYABLE_ERRORS, StoreBase, refused
+from archive.storage.session import REFUSED, StoreBase, refused
 
 # Writes in flight at once from one process's import pipeline (the driver's default allows 1024+
 # requests per connection; a few dozen keep a single node busy without queueing timeouts).
 PIPELINE_DEPTH = 48
-WRITE_ALL_DEPTH = 32  # writes in flight at once in write_all (recounts, index cleanups)
 
 
 class WritePipeline(StoreBase):
@@ -37,17 +36,6 @@ class WritePipeline(StoreBase):
         except REFUSED as exc:
             raise refused(exc) from exc
 
-    def write_all(self, statements: list) -> None:
-        """Run (statement, params) writes, WRITE_ALL_DEPTH at once; resend the idempotent ones that fail
-        as a whole (see _resend); raise the first error left."""
-        inflight: deque = deque()
-        for statement, params in statements:
-            inflight.append((self.session.execute_async(statement, params), statement, params))
-            if len(inflight) >= WRITE_ALL_DEPTH:
-                self._wait(*inflight.popleft())
-        while inflight:
-            self._wait(*inflight.popleft())
-
     def _write(self, cql: str, values: Sequence[Any], wait: bool) -> None:
         """Run one prepared write at the write consistency, now or through the pipeline."""
         self._execute(self._bound(cql, values, write=True), wait)
@@ -61,13 +49,6 @@ class WritePipeline(StoreBase):
         self._inflight.append((self.session.execute_async(statement, params), statement, params))
         while len(self._inflight) > PIPELINE_DEPTH:
             self._wait(*self._inflight.popleft())
-
-    def _wait(self, future, statement, params) -> None:
-        """Wait for one pipelined write; a failed idempotent one is sent again (see _resend)."""
-        try:
-            future.result()
-        except RETRYABLE_ERRORS as exc:
-            self._resend(statement, params, exc, future.message.timestamp)
 
     def flush(self) -> None:
         """Wait for every write sent with submit(); raise the first that failed."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from cassandra.concurrent import execute_concurrent
 from cassandra.query import UNSET_VALUE, BoundStatement
 
 from archive.indexes.tables import INDEX_BY_NAME, SEARCH_POSTINGS, IndexTable
@@ -80,16 +79,16 @@ class PostingShards(StoreBase):
         grown = {t: n for t, df in counts.items() if t and (n := shards_needed(df, per_shard, current.get(t, 1)))
                  > current.get(t, 1)}
         put = f"INSERT INTO {SHARD_TABLE} (bucket, term, shards, previous) VALUES ('all', ?, ?, ?)"
-        execute_concurrent(self.session, [(self._bound(put, (t, n, current.get(t, 1)), write=True), None)
-                                          for t, n in sorted(grown.items())], raise_on_first_error=True)
+        self.write_all([(self._bound(put, (t, n, current.get(t, 1)), write=True), None)
+                        for t, n in sorted(grown.items())])
         if grown:  # every reader and writer must know the new counts before a posting moves
             time.sleep(2 * self.settings.shard_map_ttl)
             self.shard_counts(fresh=True)
         moves = {**{t: interrupted[t] for t in interrupted}, **{t: current.get(t, 1) for t in grown}}
         for term, old in sorted(moves.items()):
             self.move_postings(term, old, grown.get(term) or current[term])
-            self.session.execute(self._bound(f"UPDATE {SHARD_TABLE} SET previous = null WHERE bucket = 'all' AND term = ?",
-                                             (term,), write=True))
+            self._resend(self._bound(f"UPDATE {SHARD_TABLE} SET previous = null WHERE bucket = 'all' AND term = ?",
+                                     (term,), write=True))
         return grown
 
     def move_postings(self, term: str, old: int, shards: int) -> int:
@@ -133,6 +132,6 @@ class PostingShards(StoreBase):
         return [(stamp, row["term"], row["shard"], row["impact"], row["talk_id"]) for row, stamp in zip(rows, stamps)]
 
     def _write_all(self, statements: list[tuple]) -> None:
-        """Run prepared writes concurrently at the write consistency; raise the first error."""
-        bound = [(BoundStatement(stmt, consistency_level=self.write_cl).bind(values), None) for stmt, values in statements]
-        execute_concurrent(self.session, bound, concurrency=32, raise_on_first_error=True)
+        """Run prepared writes concurrently at the write consistency (resent as write_all does); raise the first error."""
+        self.write_all([(BoundStatement(stmt, consistency_level=self.write_cl).bind(values), None)
+                        for stmt, values in statements])

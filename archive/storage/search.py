@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from cassandra.concurrent import execute_concurrent, execute_concurrent_with_args
+from cassandra.concurrent import execute_concurrent_with_args
 
 from archive.indexes.tables import SEARCH_POSTINGS
 from archive.storage.placement import first_page, merge_best, shards_to_read_on
@@ -123,7 +123,7 @@ class SearchStore(PostingShards, Scans):
                       for t, n in counts.items() if n > 0 or t == ""]
         statements += [(self._bound(drop, (vocabulary_prefix(t), t), write=True), None)
                        for t, n in counts.items() if n <= 0 and t != ""]
-        execute_concurrent(self.session, statements, concurrency=32, raise_on_first_error=True)
+        self.write_all(statements)
 
     def vocabulary_terms(self) -> set[str]:
         """Return every term of the vocabulary (maintenance: the rebuild recounts them all)."""

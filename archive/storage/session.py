@@ -7,6 +7,8 @@ statement, so one call's settings never leak into another's.
 """
 from __future__ import annotations
 
+from collections import deque
+
 import logging
 import re
 import struct
@@ -197,6 +199,9 @@ def open_session(settings: Settings, only_host: str | None = None) -> Session:
     return session
 
 
+WRITE_ALL_DEPTH = 32  # writes in flight at once in write_all (recounts, index cleanups, postings)
+
+
 class StoreBase:
     """One session and its prepared statements: what every part of the store shares."""
 
@@ -226,6 +231,24 @@ class StoreBase:
         if fetch_size is not None:
             bound.fetch_size = fetch_size
         return bound.bind(tuple(values))
+
+    def write_all(self, statements: list) -> None:
+        """Run (statement, params) writes, WRITE_ALL_DEPTH at once; resend the idempotent ones that fail
+        as a whole (see _resend); raise the first error left."""
+        inflight: deque = deque()
+        for statement, params in statements:
+            inflight.append((self.session.execute_async(statement, params), statement, params))
+            if len(inflight) >= WRITE_ALL_DEPTH:
+                self._wait(*inflight.popleft())
+        while inflight:
+            self._wait(*inflight.popleft())
+
+    def _wait(self, future, statement, params) -> None:
+        """Wait for one pipelined write; a failed idempotent one is sent again (see _resend)."""
+        try:
+            future.result()
+        except RETRYABLE_ERRORS as exc:
+            self._resend(statement, params, exc, future.message.timestamp)
 
     def _resend(self, statement, params=None, error: BaseException | None = None, timestamp: int | None = None):
         """Run a write now (or again, when `error` says how its first attempt, sent with `timestamp`,
