@@ -5,6 +5,8 @@ Skip by hand with `-m "not cluster"`; the README's test command runs them.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
 import uuid
 
 import pytest
@@ -72,3 +74,29 @@ def test_the_run_commands_sources_import_at_rf3_and_every_replica_holds_them(clu
     assert sorted(endpoints.split()) == ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
     again = run_import(store, PROJECT_ROOT / "sources.toml")
     assert (again.new, again.changed, again.talks_written) == (0, 0, 0)
+
+
+def test_the_command_line_runs_on_the_cluster_through_cluster_env(cluster):
+    """`eval "$(notes-archive cluster env)"` (what bin/run --cluster does before web, worker and beat)
+    points every command at the cluster: schema apply makes an RF 3 keyspace there and the import
+    writes its talks there at LOCAL_QUORUM."""
+    keyspace = f"test_env_{uuid.uuid4().hex[:8]}"
+    cli = PROJECT_ROOT / ".venv" / "bin" / "notes-archive"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTES_")}
+    env.update(NOTES_KEYSPACE=keyspace, NOTES_SOURCES=str(PROJECT_ROOT / "sources.toml"))
+    script = f'set -e; eval "$({cli} cluster env)"; {cli} schema apply; {cli} import --no-fetch; {cli} runs'
+    settings = dataclasses.replace(cluster.client_settings(), keyspace=keyspace)
+    try:
+        done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        store = storage.connect(settings)
+        try:
+            replication = store.query("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?",
+                                      (keyspace,))[0]["replication"]
+            assert replication["datacenter1"] == "3"
+            assert store.query("SELECT COUNT(*) AS n FROM talks")[0]["n"] > 300
+        finally:
+            store.close()
+        assert "cli" in done.stdout  # the run is in the cluster's import history
+    finally:
+        storage.drop_keyspace(settings, keyspace)
