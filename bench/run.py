@@ -86,7 +86,9 @@ def node_writes(store, keyspace: str) -> int:
 
 
 def count(store, table: str) -> int:
-    return store.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+    """Count a table's rows range by range (one COUNT(*) over 196k talks timed out on a busy node)."""
+    key = store.partition_key(table)
+    return sum(1 for _ in store.scan_by_token(table, key, key, fetch_size=5000))
 
 
 # -- 1 and 2: import, the raw ceiling, the no-op re-import -------------------------------------------
