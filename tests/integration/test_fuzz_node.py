@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from archive.indexes.tables import INDEX_BY_NAME
 from archive.service.runner import run_import
 from tests.integration.test_import import index_audit
 from tests.unit.test_fuzz_service import (TOKENS, CountingStore, Place, catalogue_files, check_source,
@@ -43,9 +44,10 @@ NEAR_THE_LIMITS = json.dumps({
 
 
 def assert_index_clean(store) -> None:
-    """Assert every index table (search tables included) holds exactly the rows the stored talks imply."""
+    """Assert every index table (search tables included) holds exactly the rows the stored talks imply;
+    list_buckets (a kept table) may also name a month its list no longer fills, which reads as empty."""
     found = index_audit(store)
-    orphans = {t: r for t, r in found.orphans.items() if r}
+    orphans = {t: r for t, r in found.orphans.items() if r and not INDEX_BY_NAME[t].kept}
     missing = {t: r for t, r in found.missing.items() if r}
     assert not orphans and not missing, {"orphans": orphans, "missing": missing}
 
