@@ -46,6 +46,23 @@ def clean_html(html: str, *, link_rel: str | None = LINK_REL) -> str:
     """
     if not html:
         return ""
+    cleaned = _clean_once(html, link_rel)
+    # The HTML parser nests mis-nested markup (<h1><a><h1>) into a tree whose serialisation parses
+    # into another tree; cleaning again until the markup is stable makes the result a fixed point,
+    # so the stored notes, cleaned again for display, show exactly what cleaning the source shows.
+    for _ in range(MAX_CLEANING_PASSES):
+        again = _clean_once(cleaned, link_rel)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+MAX_CLEANING_PASSES = 4
+
+
+def _clean_once(html: str, link_rel: str | None) -> str:
+    """Return one pass of the allow-list cleaning (nh3, the ammonia sanitizer)."""
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
