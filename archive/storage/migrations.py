@@ -40,7 +40,7 @@ def migrate_layouts(session: Session, settings: Settings) -> list[str]:
     if {"search_postings", "search_postings_sharded", "search_term_shards", "search_vocabulary"} <= tables:
         copy_postings(session, settings)
         done.append("search_postings")
-    for table in done:
+    for table in done:  # DDL cannot bind identifiers: the keyspace is checked, the tables are the two above
         session.execute(f"DROP TABLE IF EXISTS {keyspace}.{table}", timeout=120)
     return done
 

@@ -12,6 +12,7 @@ from cassandra.query import SimpleStatement
 
 from archive import storage
 from archive.config import PROJECT_ROOT
+from tests.integration.test_jobs import wait_for
 
 CATALOGUE = (PROJECT_ROOT / ".." / "shared" / "corpus" / "pyvideo-data").resolve()
 
@@ -103,14 +104,8 @@ def pending_hints(cluster, node: int) -> str:
 
 
 def wait_until(predicate, timeout: float, what: str, every: float = 1.0):
-    """Wait for predicate() to be true; fail naming what did not happen."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    """Wait for predicate() to be true, polling every second (nodetool calls are slow); fail naming what."""
+    return wait_for(predicate, timeout, what, every)
 
 
 class PageReader:

@@ -45,16 +45,6 @@ def sources(tmp_path_factory):
             talks)
 
 
-@pytest.fixture(scope="module")
-def keyspace(cluster):
-    """A throw-away RF 3 keyspace on the cluster."""
-    settings = dataclasses.replace(cluster.client_settings(), keyspace=f"test_{uuid.uuid4().hex[:12]}")
-    storage.apply_schema(settings)
-    yield settings
-    if not os.environ.get("NOTES_TEST_KEEP_KEYSPACE"):
-        storage.drop_keyspace(settings, settings.keyspace)
-
-
 def pages_to_read(store) -> list[str]:
     """Pages and API URLs of what the baseline import wrote: timeline, a conference, a talk, a tag, a speaker, search."""
     talk = store.query("SELECT conference_id, id, title, speakers FROM talks LIMIT 1")[0]

@@ -6,12 +6,10 @@ workers. Skip by hand with `-m "not cluster"`.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -29,15 +27,6 @@ BROKER_DB, BACKEND_DB = 9, 10  # test_git_sources uses 11 and 12, test_jobs 13 a
 HOSTS = ("host-a", "host-b")
 DOCUMENTS = 16
 SENT_AT_ONCE = 4
-
-
-@pytest.fixture(scope="module")
-def keyspace(cluster):
-    settings = dataclasses.replace(cluster.client_settings(), keyspace=f"test_{uuid.uuid4().hex[:12]}")
-    storage.apply_schema(settings)
-    yield settings
-    if not os.environ.get("NOTES_TEST_KEEP_KEYSPACE"):
-        storage.drop_keyspace(settings, settings.keyspace)
 
 
 @pytest.fixture(scope="module")
