@@ -70,10 +70,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web.context import store
 
     settings = app.config["NOTES_SETTINGS"]
-    caching.install(app, lambda: store().generation(), settings.generation_interval_ms, settings.render_cache_bytes,
+    http = caching.install(app, lambda: store().generation(), settings.generation_interval_ms, settings.render_cache_bytes,
                     settings.http_max_age, build_extra=(
                         settings.base_url, hashlib.sha256(settings.secret_key.encode()).hexdigest(),
                         sorted((k, v) for k, v in app.config.items() if k in DEFAULTS)))
+    app.extensions["notes_store"].generation = http.page_generation  # pages' reads, per generation
     filters.register(app)
     errors.register(app)
     app.register_blueprint(pages.bp)

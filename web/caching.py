@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.utils import host_is_trusted
 
@@ -197,6 +197,17 @@ class HttpCache:
         """Return the ETag of this URL's response in a generation."""
         digest = hashlib.sha256(f"{self.build}\0{generation.value}\0{request.full_path}".encode())
         return digest.hexdigest()[:24]
+
+    def page_generation(self) -> str | None:
+        """Return the generation the current page is made in (the one its ETag names), for the
+        store's per-generation reads (archive.storage.memo); None when it cannot be read."""
+        generation = g.get("generation") if has_request_context() else None
+        if generation is None:
+            try:
+                generation = self.clock.current()
+            except SchemaMissing:
+                return None
+        return generation.value
 
     def before(self) -> Response | None:
         """Answer 304 or a cached response, or let the view run (noting the generation for `after`)."""

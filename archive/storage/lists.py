@@ -68,10 +68,23 @@ class ListReads(IndexReads):
 
     def buckets_of(self, list_names: Iterable[str]) -> dict[str, list[int]]:
         """Return the months of many lists, newest first, read concurrently."""
-        names = sorted(set(list_names))
+        return {name: [m for m, _ in rows] for name, rows in self._bucket_rows_of(sorted(set(list_names))).items()}
+
+    def _bucket_rows_of(self, names: list[str]) -> dict[str, tuple[tuple[int, int | None], ...]]:
+        if len(names) == 1:
+            return {names[0]: tuple(self.bucket_rows(names[0]))}
         results = execute_concurrent_with_args(self.session, self._p(_BUCKETS), [(n,) for n in names],
                                                concurrency=32, raise_on_first_error=True)
-        return {name: [r["month"] for r in rs] for name, (_, rs) in zip(names, results)}
+        return {name: tuple((r["month"], r["row_count"]) for r in rs) for name, (_, rs) in zip(names, results)}
+
+    def _page_bucket_rows(self, names: list[str]) -> dict[str, tuple[tuple[int, int | None], ...]]:
+        """bucket_rows of the lists a page reads: kept for the generation by a remembering store
+        (archive.storage.memo), so that a page's rows are its only round trips; else read now."""
+        if self.memo is None:
+            return self._bucket_rows_of(names)
+        kept = self.memo.get_many([("buckets", n) for n in names], lambda keys: {
+            ("buckets", n): rows for n, rows in self._bucket_rows_of([n for _, n in keys]).items()})
+        return {n: kept[("buckets", n)] for n in names}
 
     # -- pages ------------------------------------------------------------------------------------
     def _list_page(self, table: str, value: Any, keys: Sequence[str], after: tuple | None, limit: int,
@@ -86,7 +99,8 @@ class ListReads(IndexReads):
             first = month_of(after[0])
             head = self.session.execute_async(*self._page_query(table, {column: value, "month": first}, keys,
                                                                 after, limit, op, order))
-        months = self.bucket_rows(bucket_list(table, value))
+        name = bucket_list(table, value)
+        months = list(self._page_bucket_rows([name])[name])
         if ascending:
             months.reverse()
         if after is not None:
@@ -151,9 +165,10 @@ class ListReads(IndexReads):
     def notes_by_lists(self, list_names: Sequence[str], limit: int) -> Page:
         """Return the first rows of several notes lists one after another, newest first within each
         (the home page's newest notes, by year): their buckets are read as one plan."""
-        buckets = self.buckets_of(bucket_list("notes_by_list", name) for name in list_names)
+        names = sorted({bucket_list("notes_by_list", name) for name in list_names})
+        buckets = self._page_bucket_rows(names)
         plan = [({"list": name, "month": m}, None) for name in list_names
-                for m in buckets[bucket_list("notes_by_list", name)]]
+                for m, _ in buckets[bucket_list("notes_by_list", name)]]
         return self._read_buckets("notes_by_list", plan, _NOTES_KEYS, limit, "<")
 
     # -- counts -----------------------------------------------------------------------------------

@@ -66,11 +66,13 @@ class IndexReads(StoreBase):
 
     def timeline_years(self) -> list[int]:
         """Return the years that have conferences, newest first."""
-        return [r["year"] for r in self._rows("SELECT year FROM timeline_years WHERE bucket = 'all'")]
+        return list(self._kept("timeline_years", lambda: tuple(
+            r["year"] for r in self._rows("SELECT year FROM timeline_years WHERE bucket = 'all'"))))
 
     def talk_years(self) -> list[int]:
         """Return the years that have talks (the talks_by_year buckets), newest first."""
-        return [r["year"] for r in self._rows("SELECT year FROM timeline_years WHERE bucket = 'talks'")]
+        return list(self._kept("talk_years", lambda: tuple(
+            r["year"] for r in self._rows("SELECT year FROM timeline_years WHERE bucket = 'talks'"))))
 
     # -- counts -------------------------------------------------------------------------------------
     def count_conference_talks(self, conference_id: str) -> int:
@@ -130,7 +132,8 @@ class IndexReads(StoreBase):
     # -- the speakers directory -------------------------------------------------------------------
     def speaker_prefixes(self) -> list[str]:
         """Return the slug prefixes that have speakers, A to Z."""
-        return [r["prefix"] for r in self._rows("SELECT prefix FROM speaker_prefixes WHERE bucket = 'all'")]
+        return list(self._kept("speaker_prefixes", lambda: tuple(
+            r["prefix"] for r in self._rows("SELECT prefix FROM speaker_prefixes WHERE bucket = 'all'"))))
 
     def speakers_by_prefixes(self, plan: Sequence[tuple[str, tuple | None]], limit: int) -> list[Page]:
         """Read the first page of several prefix partitions concurrently (each after its own slug)."""

@@ -7,15 +7,15 @@ statement, so one call's settings never leak into another's.
 """
 from __future__ import annotations
 
-from collections import deque
-
+import copy
 import logging
 import re
 import struct
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
-from typing import Any, Sequence
+from typing import Any, Callable, Hashable, Self, Sequence, TypeVar
 
 from cassandra import ConsistencyLevel, InvalidRequest, OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
 from cassandra.connection import ConnectionException
@@ -27,6 +27,9 @@ from cassandra.query import BoundStatement, PreparedStatement, dict_factory
 
 from archive.config import Settings
 from archive.domain import SchemaMissing, WriteRefused
+from archive.storage.memo import GenerationMemo
+
+T = TypeVar("T")
 
 RESEND_WINDOW, RESEND_PAUSE = 60.0, 0.5  # how long, and how often, a failed idempotent write is sent again
 # Errors a caller may retry: the node is down, overloaded or slow (re-exported for jobs/ and web/).
@@ -211,9 +214,23 @@ class StoreBase:
         self.write_cl = ConsistencyLevel.name_to_value[settings.write_consistency]
         self._prepared: dict[str, PreparedStatement] = {}
 
+    memo: GenerationMemo | None = None  # set on the web's stores only (remembering)
+
     def close(self) -> None:
         """Shut the session's cluster down."""
         self.session.cluster.shutdown()
+
+    def remembering(self, generation: Callable[[], str | None]) -> Self:
+        """Return a store over the same session whose page reads keep what changes only with the
+        generation (a list's months, the years) for the generation that `generation()` names
+        (archive.storage.memo). This store is left as it is: the service reads through it."""
+        view = copy.copy(self)
+        view.memo = GenerationMemo(generation)
+        return view
+
+    def _kept(self, key: Hashable, read: Callable[[], T]) -> T:
+        """Return read(), kept for the generation when this store remembers (see remembering)."""
+        return read() if self.memo is None else self.memo.get(key, read)
 
     def _p(self, cql: str) -> PreparedStatement:
         """Return the statement prepared for cql in this keyspace (prepared once, then shared)."""

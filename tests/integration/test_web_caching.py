@@ -137,3 +137,38 @@ def test_the_render_cache_never_grows_past_its_bound(notes, clean_store, setting
         assert cache.used <= bound
         kept = max(kept, len(cache))
     assert kept >= 5 and len(cache) < len(set(urls))  # it kept pages, and had to drop some
+
+
+def list_reads(store, keyspace: str, table: str) -> int:
+    """Reads the node has served from one table since it started (system_views)."""
+    row = store.session.execute("SELECT count FROM system_views.local_read_latency "
+                                "WHERE keyspace_name = %s AND table_name = %s", (keyspace, table)).one()
+    return row["count"] if row else 0
+
+
+def test_uncached_pages_read_a_lists_months_once_a_generation_and_see_an_imports_new_month(
+        notes, clean_store, settings, tmp_path):
+    app = make_app(settings, clean_store, render_cache_bytes=0)  # every request renders
+    client = app.test_client()
+    first = client.get("/tags/testing")
+    assert first.status_code == 200 and "2013" not in first.get_data(as_text=True)
+    months_read = list_reads(clean_store, settings.keyspace, "list_buckets")
+    rows_read = list_reads(clean_store, settings.keyspace, "talks_by_tag")
+    for _ in range(3):
+        assert client.get("/tags/testing").get_data() == first.get_data()
+    assert list_reads(clean_store, settings.keyspace, "list_buckets") == months_read  # the months were kept
+    assert list_reads(clean_store, settings.keyspace, "talks_by_tag") == rows_read + 3  # the rows were not
+    assert clean_store.memo is None  # the store the app was given reads as before
+
+    later = Conference("pycon-us-2013", "PyCon US 2013", date(2013, 3, 13), date(2013, 3, 21), "Santa Clara")
+    folder = tmp_path / "later"
+    folder.mkdir()
+    shutil.copy(notes, folder / notes.name)
+    source = Source("pycon-2013", "notes", folder, conference=later)
+    assert make_service(clean_store).sync_source(source, read_documents(source)).new == 1  # a new month, a new generation
+    time.sleep(INTERVAL_MS / 1000 + 0.1)
+    months_read = list_reads(clean_store, settings.keyspace, "list_buckets")  # the import read them too
+    after = client.get("/tags/testing").get_data(as_text=True)
+    assert "/talks/pycon-us-2013--" in after and "/talks/pycon-us-2012--" in after
+    assert client.get("/tags/testing").get_data(as_text=True) == after
+    assert list_reads(clean_store, settings.keyspace, "list_buckets") == months_read + 1  # once in the new generation

@@ -110,3 +110,42 @@ def test_the_first_round_reads_as_many_buckets_as_their_counts_fill_a_page():
     assert first_width([None, 3], 20) == FIRST_BUCKETS         # never counted: the newest two
     assert first_width([3, 0, None, 50], 20) == 3              # up to the first bucket never counted
     assert first_width([2, 2], 20) == 2 and first_width([1] * 90, 500) == MOST_BUCKETS
+
+
+def test_a_generation_memo_keeps_reads_for_their_generation_only():
+    from archive.storage.memo import GenerationMemo
+
+    generation = ["g1"]
+    reads: list[str] = []
+
+    def read(key):
+        reads.append(key)
+        return (key, generation[0])
+
+    memo = GenerationMemo(lambda: generation[0], max_entries=3)
+    assert memo.get("a", lambda: read("a")) == ("a", "g1")
+    assert memo.get("a", lambda: read("a")) == ("a", "g1") and reads == ["a"]  # kept
+    assert memo.get_many(["a", "b"], lambda keys: {k: read(k) for k in keys}) == {"a": ("a", "g1"), "b": ("b", "g1")}
+    assert reads == ["a", "b"] and (memo.hits, memo.misses) == (2, 2)
+    generation[0] = "g2"  # an import bumped the generation: everything is read again
+    assert memo.get("a", lambda: read("a")) == ("a", "g2") and reads == ["a", "b", "a"]
+    for key in "bcde":  # past its bound the memo starts again instead of growing
+        memo.get(key, lambda key=key: read(key))
+        assert len(memo._entries) <= 3
+    generation[0] = None  # the generation cannot be read: read every time, keep nothing
+    memo.get("a", lambda: read("a"))
+    memo.get("a", lambda: read("a"))
+    assert reads[-2:] == ["a", "a"]
+
+
+def test_a_remembering_store_leaves_the_store_it_was_made_from_alone():
+    from archive.storage.session import StoreBase
+
+    class FakeSettings:
+        write_consistency = "LOCAL_QUORUM"
+
+    base = StoreBase(session=None, settings=FakeSettings())
+    view = base.remembering(lambda: "g1")
+    assert base.memo is None and view.memo is not None and view.session is base.session
+    assert view._kept("k", lambda: (1,)) == (1,) and view._kept("k", lambda: (2,)) == (1,)
+    assert base._kept("k", lambda: (2,)) == (2,)
