@@ -47,7 +47,7 @@ def write_synthetic(store, pairs, on_progress=None, search: bool = True) -> int:
         keys = index_keys(talk, day)
         if not search:
             keys = IndexKeys.of({t.name: keys.table(t.name) for t in INDEXES if t.batched})
-        store.write_talk(talk, conference, day, keys, EMPTY_KEYS, wait=False)
+        store.write_talk(talk, conference, day, keys, EMPTY_KEYS, wait=False, previous=None)  # new talks
         conferences[conference.id] = conference
         counts[conference.id] = counts.get(conference.id, 0) + 1
         written += 1

@@ -49,7 +49,7 @@ class FakeStore:
         self.documents.pop((source, path), None)
 
     def write_talk(self, talk: Talk, conference: Conference, day: date, keys: IndexKeys, stale: IndexKeys,
-                   wait=True):
+                   wait=True, previous=None):
         self.writes += 1
         self.talks[talk.id] = (talk, day)
         for table, rows in self.index.items():

@@ -253,7 +253,8 @@ class ArchiveService:
         keys = index_keys(talk, day)
         old_keys = index_keys(*previous) if previous else EMPTY_KEYS
         try:
-            self.store.write_talk(talk, conference, day, keys, old_keys.minus(keys), wait=careful)
+            self.store.write_talk(talk, conference, day, keys, old_keys.minus(keys), wait=careful,
+                                  previous=previous[0] if previous else None)
         except WriteRefused as exc:
             if not careful:
                 raise

@@ -115,7 +115,7 @@ def rebuild_indexes(store, lease: Lease | None = None) -> RebuildReport:
         conference = by_id.get(talk.conference_id)
         if conference is None:
             continue
-        store.write_talk(talk, conference, day, index_keys(talk, day), EMPTY_KEYS)
+        store.write_talk(talk, conference, day, index_keys(talk, day), EMPTY_KEYS, previous=talk)  # as stored
         report.talks += 1
         if lease and report.talks % 200 == 0:
             lease.renew()

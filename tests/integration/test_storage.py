@@ -180,3 +180,37 @@ def test_a_talk_far_over_one_batch_is_written_whole_and_edited_and_deleted_clean
         store.get_talk(big.id)
     assert index_audit(store).clean() and not store.talks_by_tag(big.tags[0]).rows
     assert not [r for r in caplog.records if "Batch" in r.getMessage()]  # the expected size warnings are quiet
+
+
+def tombstone_cells(store, talk: Talk) -> int:
+    """The tombstone cells the node read for one talks row, as its trace says ("Read 1 live rows and
+    N tombstone cells"); memtable and sstables alike."""
+    result = store.session.execute(store._bound("SELECT * FROM talks WHERE conference_id = ? AND id = ?",
+                                                (talk.conference_id, talk.id)), trace=True)
+    events = [e.description for e in result.get_query_trace(max_wait_sec=10).events]
+    counts = [int(d.split(" and ")[1].split()[0]) for d in events if d.startswith("Read ") and "tombstone cells" in d]
+    assert counts, events
+    return sum(counts)
+
+
+def test_a_talks_empty_columns_write_no_tombstones_unless_they_held_a_value(clean_store):
+    store = clean_store
+    store.put_conference(CONF, "test")
+    bare = dataclasses.replace(make_talk("Bare", 1, date(2012, 3, 9)), video_seconds=None)
+    day = index_day(bare, CONF)
+    store.write_talk(bare, CONF, day, index_keys(bare, day), EMPTY_KEYS)  # previous not known: nulls written
+    assert tombstone_cells(store, bare) == 4  # starts_at, video_seconds, language, catalogue_id
+
+    fresh = dataclasses.replace(bare, id=talk_id(CONF.id, "Fresh"), title="Fresh")
+    store.write_talk(fresh, CONF, day, index_keys(fresh, day), EMPTY_KEYS, previous=None)  # a new talk
+    assert tombstone_cells(store, fresh) == 0
+    assert store.get_talk(fresh.id) == fresh
+
+    spoken = dataclasses.replace(fresh, language="fr", video_seconds=60)
+    store.write_talk(spoken, CONF, day, index_keys(spoken, day), EMPTY_KEYS, previous=fresh)
+    assert tombstone_cells(store, spoken) == 0 and store.get_talk(fresh.id) == spoken
+    silent = dataclasses.replace(spoken, language=None)  # a value removed: the one null written
+    store.write_talk(silent, CONF, day, index_keys(silent, day), EMPTY_KEYS, previous=spoken)
+    assert store.get_talk(fresh.id) == silent and tombstone_cells(store, silent) == 1
+    store.write_talk(silent, CONF, day, index_keys(silent, day), EMPTY_KEYS, previous=silent)
+    assert store.get_talk(fresh.id) == silent and tombstone_cells(store, silent) == 1

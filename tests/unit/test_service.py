@@ -223,7 +223,7 @@ def test_catalogue_event_dates_come_from_its_talks():
 class RefusingStore(FakeStore):
     """A store whose database refuses any talk titled "Poison", as a node refuses a batch too large."""
 
-    def write_talk(self, talk, conference, day, keys, stale, wait=True):
+    def write_talk(self, talk, conference, day, keys, stale, wait=True, previous=None):
         if talk.title == "Poison":
             raise WriteRefused("the database refused a write: InvalidRequest: Batch too large")
         return super().write_talk(talk, conference, day, keys, stale, wait)
