@@ -102,6 +102,17 @@ def markdown(r: dict) -> str:
             extra = [f"{s[k]['p50_ms']:.2f} / {s[k]['p99_ms']:.2f}" for k in ("floor", "sai_tag", "allow_filtering_tag",
                                                                                "scan_timeline")]
             out.append(f"| {s['label']} | {s['talks']} | " + " | ".join(cells + extra) + " |")
+        firsts = [s for s in reads if s.get("first_in_generation")]
+        if firsts:
+            names = list(firsts[0]["first_in_generation"])
+            out += ["", "A list page's first request in a generation reads the list's months (`list_buckets`) before "
+                        "its rows; the web keeps them until the next import's generation (`archive/storage/memo.py`), "
+                        "so the requests after it read rows only (the table above). The first request, ms:", "",
+                    "| size | " + " | ".join(f"{n} p50 / p99" for n in names) + " |", "|---|" + "---|" * len(names)]
+            for s in firsts:
+                out.append(f"| {s['label']} | " + " | ".join(
+                    f"{s['first_in_generation'][n]['p50_ms']:.2f} / {s['first_in_generation'][n]['p99_ms']:.2f}"
+                    for n in names) + " |")
         out += ["", "Pages as multiples of the raw-read floor (p99):", "",
                 "| size | " + " | ".join(PAGES) + " |", "|---|" + "---|" * len(PAGES)]
         for s in reads:
