@@ -14,6 +14,8 @@
 - `placement`: stable hashes, shards and buckets (pure);
 - `migrations`: copying the rows of tables whose layout changed (`schema apply`);
 - `generation`: the archive's generation (bumped after writes, read by the web's caches);
+- `memo`: what a page reads before its rows (a list's months, the years), kept per generation by the
+  web's store (`StoreBase.remembering`);
 - `scans`: token-range scans and whole-table reads for maintenance, tests and benchmarks.
 
 `Store` joins them over one session; callers declare the narrow part they use (see
