@@ -39,27 +39,12 @@ class GenerationMemo:
 
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
         """Return key's value in the current generation, calling read() for it when it is not kept.
-        Keep values immutable (tuples): every caller gets the same object. When the generation
-        cannot be read (None), nothing is kept."""
-        generation = self._generation()
-        if generation is None:
-            return read()
-        with self._lock:
-            self._turn(generation)
-            if key in self._entries:
-                self.hits += 1
-                return self._entries[key]  # type: ignore[return-value]
-        value = read()
-        with self._lock:
-            self.misses += 1
-            if generation == self._of:  # a value read before a turn is not kept for the next generation
-                if len(self._entries) >= self.max_entries:
-                    self._entries = {}
-                self._entries[key] = value
-        return value
+        Keep values immutable (tuples): every caller gets the same object."""
+        return self.get_many([key], lambda _: {key: read()})[key]
 
     def get_many(self, keys: list[Hashable], read: Callable[[list], dict]) -> dict:
-        """Return the values of many keys, reading those not kept with one read(missing keys) call."""
+        """Return the values of many keys, reading those not kept with one read(missing keys) call
+        (which returns them by key). When the generation cannot be read (None), nothing is kept."""
         generation = self._generation()
         if generation is None:
             return read(list(keys))
@@ -72,7 +57,7 @@ class GenerationMemo:
             got = read(missing)
             with self._lock:
                 self.misses += len(missing)
-                if generation == self._of:
+                if generation == self._of:  # values read before a turn are not kept for the next generation
                     if len(self._entries) + len(got) > self.max_entries:
                         self._entries = {}
                     self._entries.update(got)
